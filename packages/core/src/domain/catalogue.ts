@@ -1,0 +1,65 @@
+/**
+ * The event-type catalogue: the one source of truth for which Okta System Log event types offboard
+ * acts on. The CDK rule (packages/infra), the decoder and the docs all read this table.
+ */
+
+/** What happened to the subject user. */
+export type LifecycleKind = "suspended" | "unsuspended" | "deactivated" | "reactivated" | "deleted";
+
+export const LIFECYCLE_KINDS: ReadonlyArray<LifecycleKind> = [
+  "suspended",
+  "unsuspended",
+  "deactivated",
+  "reactivated",
+  "deleted",
+];
+
+export interface CatalogueEntry {
+  readonly eventType: string;
+  readonly kind: LifecycleKind;
+  /** True for follow-ups that undo an earlier event and thread onto its case. */
+  readonly followUp: boolean;
+  /** Okta's catalogue description. */
+  readonly description: string;
+}
+
+export const EVENT_CATALOGUE: ReadonlyArray<CatalogueEntry> = [
+  { eventType: "user.lifecycle.suspend", kind: "suspended", followUp: false, description: "Suspend Okta user." },
+  { eventType: "user.lifecycle.unsuspend", kind: "unsuspended", followUp: true, description: "Unsuspend Okta user." },
+  {
+    eventType: "user.lifecycle.deactivate",
+    kind: "deactivated",
+    followUp: false,
+    description: "Deactivate Okta user.",
+  },
+  { eventType: "user.lifecycle.reactivate", kind: "reactivated", followUp: true, description: "Reactivate Okta user." },
+  {
+    eventType: "user.lifecycle.delete.initiated",
+    kind: "deleted",
+    followUp: false,
+    description: "Delete Okta user initiated.",
+  },
+];
+
+/** The event types offboard handles, in catalogue order. */
+export const HANDLED_EVENT_TYPES: ReadonlyArray<string> = EVENT_CATALOGUE.map((e) => e.eventType);
+
+const byType = new Map(EVENT_CATALOGUE.map((e) => [e.eventType, e] as const));
+
+/** The catalogue entry for an event type, or undefined when offboard does not handle it. */
+export const catalogueEntry = (eventType: string): CatalogueEntry | undefined => byType.get(eventType);
+
+/** The prefix every Okta partner event source starts with. */
+export const OKTA_PARTNER_SOURCE_PREFIX = "aws.partner/okta.com/";
+/** The `detail-type` Okta Log Streaming sets on every EventBridge event. */
+export const OKTA_DETAIL_TYPE = "SystemLog";
+
+/**
+ * The EventBridge event pattern that selects exactly the handled events from an Okta partner bus.
+ * The CDK rule uses it verbatim, and the end-to-end tests put it on moto's rule.
+ */
+export const oktaEventPattern = () => ({
+  source: [{ prefix: OKTA_PARTNER_SOURCE_PREFIX }],
+  "detail-type": [OKTA_DETAIL_TYPE],
+  detail: { eventType: [...HANDLED_EVENT_TYPES] },
+});

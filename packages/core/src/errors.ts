@@ -1,0 +1,57 @@
+import { Data } from "effect";
+
+/**
+ * Why an input was rejected. Every rejection carries one of these codes plus a human message; the
+ * Lambda worker puts both on the DLQ message so an operator can see at a glance what went wrong.
+ */
+export type RejectCode =
+  /** The body is not JSON (nor JSON Lines). */
+  | "not-json"
+  /** JSON, but not any Okta delivery shape (no EventBridge envelope, hook payload, array or LogEvent). */
+  | "not-okta"
+  /** An EventBridge envelope whose `source` is not an Okta partner source. */
+  | "untrusted-source"
+  /** An Okta-shaped object without a usable `eventType`. */
+  | "invalid-event"
+  /** A handled lifecycle event with no `User` target (or one without an id): nothing to act on. */
+  | "no-user-target"
+  /** A sink failed in a way retrying cannot fix (bad token, missing channel, invalid field). */
+  | "sink-permanent";
+
+/** Input offboard cannot trust or act on. Rejected input is kept (DLQ with this reason), never dropped. */
+export class DecodeError extends Data.TaggedError("DecodeError")<{
+  readonly code: RejectCode;
+  readonly message: string;
+}> {}
+
+/** How a sink failure should be treated. Adapters classify; `errorPolicy` decides what happens next. */
+export type FailureClass = "transient" | "permanent";
+
+/** A sink could not deliver. Adapters build these with the vendor's own message (never a secret). */
+export class SinkError extends Data.TaggedError("SinkError")<{
+  readonly sink: string;
+  readonly failure: FailureClass;
+  readonly message: string;
+  /** The vendor's machine-readable code, such as Slack's `channel_not_found` or an HTTP status. */
+  readonly code?: string;
+  /** Milliseconds the vendor asked us to wait (Retry-After), when it said. */
+  readonly retryAfterMs?: number;
+  readonly cause?: unknown;
+}> {}
+
+/** The HR system could not be asked. Never fails delivery: the alert says "HRIS: unavailable". */
+export class HrisError extends Data.TaggedError("HrisError")<{
+  readonly message: string;
+  readonly cause?: unknown;
+}> {}
+
+/** The delivery ledger could not be read or written. Always transient: never deliver without a claim. */
+export class LedgerError extends Data.TaggedError("LedgerError")<{
+  readonly message: string;
+  readonly cause?: unknown;
+}> {}
+
+/** A routing policy or configuration value is invalid. Names the offending key. */
+export class PolicyError extends Data.TaggedError("PolicyError")<{
+  readonly message: string;
+}> {}

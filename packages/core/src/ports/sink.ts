@@ -1,0 +1,56 @@
+import { Context, type Effect } from "effect";
+import type { OffboardingEvent } from "../domain/event.ts";
+import type { HrisStatus } from "../domain/hris.ts";
+import type { SinkError } from "../errors.ts";
+import type { CaseRecord } from "./ledger.ts";
+
+/** What a sink hands back after delivering: a reference an operator (or a later sink) can follow. */
+export interface Receipt {
+  readonly sink: string;
+  /** The sink's own id for what it made: a Slack message ts, a Jira issue key, a file line number. */
+  readonly ref: string;
+  /** A link a person can open, when there is one. */
+  readonly url?: string;
+  /** Sink-specific details kept with the case (Slack channel id, …). */
+  readonly detail?: Readonly<Record<string, string>>;
+  /** True when the sink found it had already done this (a Jira issue carrying this event's uuid). */
+  readonly alreadyExisted?: boolean;
+}
+
+/** Everything a sink may know besides the event itself. */
+export interface DeliveryContext {
+  /** The case opened for this subject by an earlier event, for follow-ups to thread onto. */
+  readonly case: CaseRecord | undefined;
+  /** Whether this event is a follow-up (unsuspended, reactivated) of an earlier one. */
+  readonly followUp: boolean;
+  readonly hris: HrisStatus;
+  /** Receipts of the sinks that ran before this one for the same event (Slack links the Jira ticket). */
+  readonly receipts: ReadonlyMap<string, Receipt>;
+  /** `${event.id}:${sink}`: pass it to vendors that accept one. */
+  readonly idempotencyKey: string;
+}
+
+/** A destination for routed events. A new sink is one adapter file plus one line in the adapters' registry. */
+export interface Sink {
+  readonly name: string;
+  readonly deliver: (event: OffboardingEvent, context: DeliveryContext) => Effect.Effect<Receipt, SinkError>;
+}
+
+/** The active sinks, by name. Built by the adapters' registry from configuration. */
+export class Sinks extends Context.Service<
+  Sinks,
+  {
+    /** Active sinks; a routed sink name that is not here is reported as "inactive". */
+    readonly byName: ReadonlyMap<string, Sink>;
+  }
+>()("offboard/Sinks") {}
+
+/** Builds the Sinks service value from a list of sinks (later duplicates of a name are an error). */
+export const sinksOf = (sinks: ReadonlyArray<Sink>): Sinks["Service"] => {
+  const byName = new Map<string, Sink>();
+  for (const s of sinks) {
+    if (byName.has(s.name)) throw new Error(`two sinks are named "${s.name}"`);
+    byName.set(s.name, s);
+  }
+  return { byName };
+};

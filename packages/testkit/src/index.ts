@@ -1,0 +1,3 @@
+/** Test support shared by the packages' tests. Not published; never imported by src code. */
+export * from "./loopback.ts";
+export * from "./moto.ts";
