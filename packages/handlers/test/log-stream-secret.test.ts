@@ -1,0 +1,106 @@
+/**
+ * The custom resource reads its Okta API token from Secrets Manager. Tested against moto_server
+ * through the real AWS SDK; skipped with a message when moto_server is not on PATH.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { Redacted } from "effect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OktaTokenSecretError } from "../src/log-stream/errors.ts";
+import { loadOktaToken } from "../src/log-stream/handler.ts";
+
+const motoAvailable = (() => {
+  try {
+    execFileSync("moto_server", ["--help"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!motoAvailable) console.warn("moto_server not on PATH: skipping the Secrets Manager tests of the log-stream handler");
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+    srv.on("error", reject);
+  });
+
+let moto: ChildProcess | undefined;
+let client: SecretsManagerClient;
+
+const waitForMoto = async (endpoint: string) => {
+  for (let i = 0; i < 100; i++) {
+    try {
+      await fetch(`${endpoint}/moto-api/`);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error("moto_server did not start");
+};
+
+const secretWith = async (name: string, value: string) =>
+  (await client.send(new CreateSecretCommand({ Name: name, SecretString: value }))).ARN ?? "";
+
+describe.skipIf(!motoAvailable)("loadOktaToken (Secrets Manager)", () => {
+  beforeAll(async () => {
+    const port = await freePort();
+    moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+    const endpoint = `http://127.0.0.1:${port}`;
+    await waitForMoto(endpoint);
+    client = new SecretsManagerClient({
+      endpoint,
+      region: "us-east-1",
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    });
+  }, 30_000);
+
+  afterAll(() => {
+    client?.destroy();
+    moto?.kill();
+  });
+
+  it("reads the OKTA_API_TOKEN key of a JSON secret as a redacted value", async () => {
+    const arn = await secretWith("offboard-ok", JSON.stringify({ OKTA_API_TOKEN: "00abc", SLACK_BOT_TOKEN: "xoxb-1" }));
+
+    const token = await loadOktaToken(client, arn, "OKTA_API_TOKEN");
+
+    expect(Redacted.value(token)).toBe("00abc");
+    expect(String(token)).not.toContain("00abc");
+  });
+
+  it("names the missing key when the secret lacks it", async () => {
+    const arn = await secretWith("offboard-missing", JSON.stringify({ SLACK_BOT_TOKEN: "xoxb-1" }));
+
+    const error = await loadOktaToken(client, arn, "OKTA_API_TOKEN").catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(OktaTokenSecretError);
+    expect(String(error)).toContain("no non-empty string key OKTA_API_TOKEN");
+    expect(String(error)).not.toContain("xoxb-1");
+  });
+
+  it("explains the expected shape when the secret is not JSON", async () => {
+    const arn = await secretWith("offboard-plain", "00plain-token");
+
+    const error = await loadOktaToken(client, arn, "OKTA_API_TOKEN").catch((e: unknown) => e);
+
+    expect(String(error)).toContain("is not a JSON object");
+    expect(String(error)).not.toContain("00plain-token");
+  });
+
+  it("says which secret could not be read when it does not exist", async () => {
+    const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:nope-AbCdEf";
+
+    const error = await loadOktaToken(client, arn, "OKTA_API_TOKEN").catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(OktaTokenSecretError);
+    expect(String(error)).toContain(arn);
+  });
+});
