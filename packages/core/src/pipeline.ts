@@ -7,7 +7,6 @@ import type { LedgerError } from "./errors.ts";
 import { type DecodeResult, decodeText, decodeValue } from "./okta/decode.ts";
 import {
   type EventOutcome,
-  type RecordOutcome,
   recordOutcome,
   type SinkOutcome,
   sinkFailure,

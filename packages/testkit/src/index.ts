@@ -1,3 +1,4 @@
 /** Test support shared by the packages' tests. Not published; never imported by src code. */
 export * from "./loopback.ts";
 export * from "./moto.ts";
+export * from "./ledger-contract.ts";

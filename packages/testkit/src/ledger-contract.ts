@@ -1,0 +1,274 @@
+import { type CaseRecord, type Claim, DeliveryLedger, type Receipt } from "@offboard/core";
+import { Duration, Effect, type Layer } from "effect";
+import { describe, expect, it } from "vitest";
+
+/**
+ * The behaviours every `DeliveryLedger` must have, as one vitest `describe` block. Run it against each
+ * implementation (in memory, SQLite, DynamoDB):
+ *
+ * ```ts
+ * describeLedgerContract("SqliteLedger", () => SqliteLedger.layer({ path: tempFile() }));
+ * ```
+ *
+ * `makeLayer` is called once per test and may hand back a fresh store each time or a shared one: every
+ * test uses its own event and subject ids, so tests never see each other's rows. Leases are measured
+ * with whatever clock the ledger uses; the expiry tests use a lease of a few milliseconds and wait for
+ * it in real time, so they hold for ledgers that read the wall clock as well as for effect's `Clock`.
+ */
+export type LedgerLayerFactory = () =>
+  | Layer.Layer<DeliveryLedger, unknown>
+  | Promise<Layer.Layer<DeliveryLedger, unknown>>;
+
+/** A lease long enough never to expire during a test. */
+const LONG_LEASE_MS = 60_000;
+/** A lease short enough to expire after `EXPIRY_WAIT_MS`. */
+const SHORT_LEASE_MS = 5;
+const EXPIRY_WAIT_MS = 40;
+
+let seq = 0;
+const unique = (label: string) => {
+  seq += 1;
+  return `${label}-${Date.now().toString(36)}-${seq}-${Math.random().toString(36).slice(2, 8)}`;
+};
+
+const receiptFor = (sink: string, ref: string): Receipt => ({
+  sink,
+  ref,
+  url: `https://example.test/${ref}`,
+  detail: { channel: "C0123456789" },
+});
+
+const caseRecord = (subjectId: string, overrides: Partial<CaseRecord> = {}): CaseRecord => ({
+  subjectId,
+  openedBy: unique("event"),
+  openedKind: "deactivated",
+  lastPublished: Date.parse("2026-11-03T09:00:12.345Z"),
+  lastKind: "deactivated",
+  receipts: {
+    slack: { sink: "slack", ref: "1762160412.000100", detail: { channel: "C0123456789" } },
+    jira: { sink: "jira", ref: "IT-42", url: "https://acme.atlassian.net/browse/IT-42" },
+  },
+  ...overrides,
+});
+
+const expectClaimed = (claim: Claim): Extract<Claim, { _tag: "Claimed" }> => {
+  expect(claim._tag).toBe("Claimed");
+  if (claim._tag !== "Claimed") throw new Error(`expected Claimed, got ${claim._tag}`);
+  return claim;
+};
+
+const waitForExpiry = Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, EXPIRY_WAIT_MS)));
+
+export const describeLedgerContract = (name: string, makeLayer: LedgerLayerFactory): void => {
+  const run = async <A>(program: Effect.Effect<A, unknown, DeliveryLedger>): Promise<A> => {
+    const layer = await makeLayer();
+    return Effect.runPromise(Effect.provide(program, layer));
+  };
+
+  describe(`${name} (DeliveryLedger contract)`, () => {
+    it("grants the first claim of an (event, sink) with a token and a lease end in the future", async () => {
+      const eventId = unique("event");
+      const { claim, before } = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          const before = Date.now();
+          return { claim: yield* ledger.claim(eventId, "slack", LONG_LEASE_MS), before };
+        }),
+      );
+      const claimed = expectClaimed(claim);
+      expect(claimed.token.length).toBeGreaterThan(0);
+      expect(claimed.leaseUntil).toBeGreaterThanOrEqual(before + LONG_LEASE_MS - 1_000);
+    });
+
+    it("answers Busy, with the holder's lease end, to a second claim while the first lease holds", async () => {
+      const eventId = unique("event");
+      const [first, second] = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          const first = yield* ledger.claim(eventId, "slack", LONG_LEASE_MS);
+          const second = yield* ledger.claim(eventId, "slack", LONG_LEASE_MS);
+          return [first, second] as const;
+        }),
+      );
+      const claimed = expectClaimed(first);
+      expect(second).toEqual({ _tag: "Busy", leaseUntil: claimed.leaseUntil });
+    });
+
+    it("answers Completed with the same receipt once the delivery is complete", async () => {
+      const eventId = unique("event");
+      const receipt = receiptFor("slack", "1762160412.000100");
+      const [again, later] = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          const claimed = expectClaimed(yield* ledger.claim(eventId, "slack", LONG_LEASE_MS));
+          yield* ledger.complete(eventId, "slack", claimed.token, receipt);
+          const again = yield* ledger.claim(eventId, "slack", LONG_LEASE_MS);
+          const later = yield* ledger.claim(eventId, "slack", LONG_LEASE_MS);
+          return [again, later] as const;
+        }),
+      );
+      expect(again).toEqual({ _tag: "Completed", receipt });
+      expect(later).toEqual({ _tag: "Completed", receipt });
+    });
+
+    it("still answers Completed after the lease of the completed claim would have expired", async () => {
+      const eventId = unique("event");
+      const receipt = receiptFor("jira", "IT-7");
+      const after = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          const claimed = expectClaimed(yield* ledger.claim(eventId, "jira", SHORT_LEASE_MS));
+          yield* ledger.complete(eventId, "jira", claimed.token, receipt);
+          yield* waitForExpiry;
+          return yield* ledger.claim(eventId, "jira", LONG_LEASE_MS);
+        }),
+      );
+      expect(after).toEqual({ _tag: "Completed", receipt });
+    });
+
+    it("lets the next claim succeed at once after the holder releases", async () => {
+      const eventId = unique("event");
+      const [first, next] = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          const first = expectClaimed(yield* ledger.claim(eventId, "slack", LONG_LEASE_MS));
+          yield* ledger.release(eventId, "slack", first.token);
+          const next = yield* ledger.claim(eventId, "slack", LONG_LEASE_MS);
+          return [first, next] as const;
+        }),
+      );
+      const claimed = expectClaimed(next);
+      expect(claimed.token).not.toBe(first.token);
+    });
+
+    it("lets another attempt claim once the lease has expired", async () => {
+      const eventId = unique("event");
+      const [first, retry] = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          const first = expectClaimed(yield* ledger.claim(eventId, "slack", SHORT_LEASE_MS));
+          yield* waitForExpiry;
+          const retry = yield* ledger.claim(eventId, "slack", LONG_LEASE_MS);
+          return [first, retry] as const;
+        }),
+      );
+      const claimed = expectClaimed(retry);
+      expect(claimed.token).not.toBe(first.token);
+      expect(claimed.leaseUntil).toBeGreaterThan(first.leaseUntil);
+    });
+
+    it("does not free the current holder's lease when a release comes with a stale token", async () => {
+      const eventId = unique("event");
+      const [current, afterStaleRelease] = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          const crashed = expectClaimed(yield* ledger.claim(eventId, "slack", SHORT_LEASE_MS));
+          yield* waitForExpiry;
+          const current = expectClaimed(yield* ledger.claim(eventId, "slack", LONG_LEASE_MS));
+          yield* ledger.release(eventId, "slack", crashed.token);
+          const afterStaleRelease = yield* ledger.claim(eventId, "slack", LONG_LEASE_MS);
+          return [current, afterStaleRelease] as const;
+        }),
+      );
+      expect(afterStaleRelease).toEqual({ _tag: "Busy", leaseUntil: current.leaseUntil });
+    });
+
+    it("does not undo a completed delivery when a release comes afterwards", async () => {
+      const eventId = unique("event");
+      const receipt = receiptFor("slack", "1762160412.000200");
+      const after = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          const claimed = expectClaimed(yield* ledger.claim(eventId, "slack", LONG_LEASE_MS));
+          yield* ledger.complete(eventId, "slack", claimed.token, receipt);
+          yield* ledger.release(eventId, "slack", claimed.token);
+          return yield* ledger.claim(eventId, "slack", LONG_LEASE_MS);
+        }),
+      );
+      expect(after).toEqual({ _tag: "Completed", receipt });
+    });
+
+    it("keeps claims for different sinks of one event independent", async () => {
+      const eventId = unique("event");
+      const receipt = receiptFor("jira", "IT-9");
+      const [slack, jiraAgain, slackAgain] = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          const jira = expectClaimed(yield* ledger.claim(eventId, "jira", LONG_LEASE_MS));
+          const slack = yield* ledger.claim(eventId, "slack", LONG_LEASE_MS);
+          yield* ledger.complete(eventId, "jira", jira.token, receipt);
+          const jiraAgain = yield* ledger.claim(eventId, "jira", LONG_LEASE_MS);
+          const slackAgain = yield* ledger.claim(eventId, "slack", LONG_LEASE_MS);
+          return [slack, jiraAgain, slackAgain] as const;
+        }),
+      );
+      const slackClaim = expectClaimed(slack);
+      expect(jiraAgain).toEqual({ _tag: "Completed", receipt });
+      expect(slackAgain).toEqual({ _tag: "Busy", leaseUntil: slackClaim.leaseUntil });
+    });
+
+    it("keeps claims for the same sink of different events independent", async () => {
+      const [a, b] = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          const a = yield* ledger.claim(unique("event"), "slack", LONG_LEASE_MS);
+          const b = yield* ledger.claim(unique("event"), "slack", LONG_LEASE_MS);
+          return [a, b] as const;
+        }),
+      );
+      expectClaimed(a);
+      expectClaimed(b);
+    });
+
+    it("grants exactly one of many concurrent claims on one (event, sink)", async () => {
+      const eventId = unique("event");
+      const claims = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          return yield* Effect.all(
+            Array.from({ length: 16 }, () => ledger.claim(eventId, "slack", LONG_LEASE_MS)),
+            { concurrency: "unbounded" },
+          );
+        }),
+      );
+      const winners = claims.filter((c) => c._tag === "Claimed");
+      expect(winners).toHaveLength(1);
+      expect(claims.filter((c) => c._tag === "Busy")).toHaveLength(15);
+    });
+
+    it("has no case for a subject it has never seen", async () => {
+      const found = await run(DeliveryLedger.use((ledger) => ledger.getCase(unique("00u"))));
+      expect(found).toBeUndefined();
+    });
+
+    it("returns the case record it was given, receipts included", async () => {
+      const record = caseRecord(unique("00u"));
+      const found = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          yield* ledger.putCase(record);
+          return yield* ledger.getCase(record.subjectId);
+        }),
+      );
+      expect(found).toEqual(record);
+    });
+
+    it("replaces a subject's case record on a later put", async () => {
+      const subjectId = unique("00u");
+      const first = caseRecord(subjectId);
+      const second = caseRecord(subjectId, {
+        lastKind: "reactivated",
+        lastPublished: first.lastPublished + Duration.toMillis(Duration.hours(1)),
+      });
+      const found = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          yield* ledger.putCase(first);
+          yield* ledger.putCase(second);
+          return yield* ledger.getCase(subjectId);
+        }),
+      );
+      expect(found).toEqual(second);
+    });
+  });
+};
