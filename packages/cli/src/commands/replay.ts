@@ -1,0 +1,211 @@
+import { appendFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type AppConfig,
+  consolePreviewSink,
+  describeConfig,
+  hrisFromConfig,
+  outboxSink,
+  SqliteLedger,
+  sinksFromConfig,
+} from "@offboard/adapters";
+import {
+  DeliveryLedger,
+  type InputRecord,
+  LIFECYCLE_KINDS,
+  type LifecycleKind,
+  PipelineConfig,
+  processBatch,
+  type RecordOutcome,
+  type RoutingPolicy,
+  sinksLayer,
+} from "@offboard/core";
+import type { Command } from "commander";
+import { Layer, ManagedRuntime } from "effect";
+import { readInputs, toRecords } from "../io.ts";
+
+export interface ReplayOptions {
+  readonly files: ReadonlyArray<string>;
+  readonly config: AppConfig;
+  /** Print the console preview of each delivery (default true). */
+  readonly preview: boolean;
+  /** `sqlite` (default: remembers deliveries across runs) or `memory` (a dry run that forgets). */
+  readonly ledger: "sqlite" | "memory";
+  readonly batchSize: number;
+  readonly out: NodeJS.WritableStream;
+  readonly err: NodeJS.WritableStream & { isTTY?: boolean };
+}
+
+/** Counts per sink, for the summary table. */
+interface SinkCounts {
+  delivered: number;
+  duplicate: number;
+  failed: number;
+  busy: number;
+  inactive: number;
+}
+
+export interface ReplaySummary {
+  readonly records: number;
+  readonly events: number;
+  readonly routed: number;
+  readonly ignored: number;
+  readonly rejected: number;
+  readonly retryLater: number;
+  readonly sinks: ReadonlyMap<string, SinkCounts>;
+}
+
+/** Every routed kind also goes to the local sinks (outbox, and the preview unless turned off). */
+const withLocalSinks = (policy: RoutingPolicy, local: ReadonlyArray<string>): RoutingPolicy => ({
+  ...policy,
+  routes: Object.fromEntries(
+    LIFECYCLE_KINDS.map((k) => [k, [...policy.routes[k], ...local.filter((s) => !policy.routes[k].includes(s))]]),
+  ) as Record<LifecycleKind, ReadonlyArray<string>>,
+});
+
+const pad = (s: string | number, n: number) => String(s).padEnd(n);
+
+export const summaryTable = (s: ReplaySummary): string => {
+  const lines = [
+    `records ${s.records}, events ${s.events}: routed ${s.routed}, ignored ${s.ignored}, rejected ${s.rejected}` +
+      (s.retryLater > 0 ? `, to retry ${s.retryLater}` : ""),
+    "",
+    `${pad("sink", 10)}${pad("delivered", 11)}${pad("duplicate", 11)}${pad("failed", 8)}${pad("busy", 6)}inactive`,
+  ];
+  for (const [name, c] of s.sinks) {
+    lines.push(
+      `${pad(name, 10)}${pad(c.delivered, 11)}${pad(c.duplicate, 11)}${pad(c.failed, 8)}${pad(c.busy, 6)}${c.inactive}`,
+    );
+  }
+  return lines.join("\n");
+};
+
+/** Runs the full pipeline over the inputs; returns the summary. Rejected records are kept in rejected.jsonl. */
+export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
+  const { config } = o;
+  const inputs = await readInputs(o.files);
+  const records: Array<InputRecord> = inputs.flatMap((i) => [...toRecords(i)]);
+  mkdirSync(config.stateDir, { recursive: true });
+
+  const local = [outboxSink({ path: join(config.stateDir, "outbox.jsonl") })];
+  if (o.preview) local.push(consolePreviewSink({ out: o.out }));
+  const sinks = sinksFromConfig(config, local);
+  const policy = withLocalSinks(
+    config.policy,
+    local.map((s) => s.name),
+  );
+
+  const ledger =
+    o.ledger === "memory"
+      ? DeliveryLedger.inMemory()
+      : SqliteLedger.layer({ path: join(config.stateDir, "ledger.sqlite") });
+  const runtime = ManagedRuntime.make(
+    Layer.mergeAll(
+      PipelineConfig.layer({ ...config.pipeline, policy }),
+      ledger,
+      hrisFromConfig(config),
+      sinksLayer(sinks),
+    ),
+  );
+
+  const counts = new Map<string, SinkCounts>();
+  for (const s of sinks) counts.set(s.name, { delivered: 0, duplicate: 0, failed: 0, busy: 0, inactive: 0 });
+  let events = 0;
+  let routed = 0;
+  let ignored = 0;
+  let rejected = 0;
+  let retryLater = 0;
+  const rejectedFile = join(config.stateDir, "rejected.jsonl");
+  const showProgress = records.length >= 1000;
+  let lastProgress = 0;
+
+  try {
+    for (let i = 0; i < records.length; i += o.batchSize) {
+      const batch = records.slice(i, i + o.batchSize);
+      const outcomes: ReadonlyArray<RecordOutcome> = await runtime.runPromise(processBatch(batch));
+      outcomes.forEach((rec, j) => {
+        if (rec.status === "retry-later") retryLater += 1;
+        if (rec.status === "rejected") {
+          const body = batch[j]?.body;
+          appendFileSync(
+            rejectedFile,
+            `${JSON.stringify({ at: new Date().toISOString(), input: rec.recordId, reason: rec.reasonCode, detail: rec.reason, body })}\n`,
+          );
+        }
+        for (const ev of rec.events) {
+          events += 1;
+          if (ev.decision === "route") routed += 1;
+          else if (ev.decision === "ignore") ignored += 1;
+          else rejected += 1;
+          for (const s of ev.sinks) {
+            let c = counts.get(s.sink);
+            if (c === undefined) {
+              c = { delivered: 0, duplicate: 0, failed: 0, busy: 0, inactive: 0 };
+              counts.set(s.sink, c);
+            }
+            c[s.status] += 1;
+            if (s.status === "failed") {
+              o.err.write(`${s.sink} failed for ${ev.uuid ?? "?"}: ${s.message ?? "unknown error"}\n`);
+            }
+          }
+        }
+      });
+      const done = Math.min(i + o.batchSize, records.length);
+      if (showProgress && (done - lastProgress >= 1000 || done === records.length)) {
+        lastProgress = done;
+        const line = `progress: ${done}/${records.length} records (${Math.round((done / records.length) * 100)}%)`;
+        o.err.write(o.err.isTTY ? `\r${line}${done === records.length ? "\n" : ""}` : `${line}\n`);
+      }
+    }
+  } finally {
+    await runtime.dispose();
+  }
+  for (const name of ["slack", "jira"]) {
+    if (!counts.has(name)) counts.set(name, { delivered: 0, duplicate: 0, failed: 0, busy: 0, inactive: 0 });
+  }
+  return { records: records.length, events, routed, ignored, rejected, retryLater, sinks: counts };
+};
+
+export const registerReplay = (program: Command, loadConfig: () => Promise<AppConfig>): void => {
+  program
+    .command("replay")
+    .description(
+      "run the full pipeline on Okta events from files (or stdin): preview each alert and ticket, append to the " +
+        "outbox, deliver to Slack/Jira when configured; a local ledger makes a second replay deliver nothing",
+    )
+    .argument("[files...]", "files to read; - or nothing reads standard input")
+    .option("--no-preview", "do not print the alert and ticket preview of each delivery")
+    .option("--dry-run", "use a ledger in memory: nothing is remembered for the next run")
+    .option("--batch-size <n>", "records per batch, as an SQS batch (1-1000)", "10")
+    .action(async (files: Array<string>, opts: { preview: boolean; dryRun?: boolean; batchSize: string }) => {
+      const batchSize = Number(opts.batchSize);
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) {
+        throw new (await import("../io.ts")).UsageError("--batch-size must be a whole number from 1 to 1000");
+      }
+      const config = await loadConfig();
+      const err = process.stderr;
+      for (const line of describeConfig(config)) err.write(`offboard: ${line}\n`);
+      const summary = await runReplay({
+        files,
+        config,
+        preview: opts.preview,
+        ledger: opts.dryRun === true ? "memory" : "sqlite",
+        batchSize,
+        out: process.stdout,
+        err,
+      });
+      process.stdout.write(`\n${summaryTable(summary)}\n`);
+      const delivered = [...summary.sinks.values()].reduce((n, c) => n + c.delivered, 0);
+      const duplicates = [...summary.sinks.values()].reduce((n, c) => n + c.duplicate, 0);
+      if (summary.routed > 0 && delivered === 0 && duplicates > 0) {
+        process.stdout.write(
+          `\nNothing delivered: every routed event was delivered by an earlier run (ledger in ${config.stateDir}).\n`,
+        );
+      }
+      if (summary.rejected > 0) {
+        process.stdout.write(`Rejected input kept with its reason in ${join(config.stateDir, "rejected.jsonl")}.\n`);
+      }
+      const failed = [...summary.sinks.values()].reduce((n, c) => n + c.failed + c.busy, 0);
+      process.exitCode = failed > 0 ? 1 : 0;
+    });
+};
