@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import type { Writable } from "node:stream";
 import {
   type AppConfig,
   consolePreviewSink,
@@ -32,7 +33,7 @@ export interface ReplayOptions {
   /** `sqlite` (default: remembers deliveries across runs) or `memory` (a dry run that forgets). */
   readonly ledger: "sqlite" | "memory";
   readonly batchSize: number;
-  readonly out: NodeJS.WritableStream;
+  readonly out: Writable;
   readonly err: NodeJS.WritableStream & { isTTY?: boolean };
 }
 
@@ -60,7 +61,7 @@ const withLocalSinks = (policy: RoutingPolicy, local: ReadonlyArray<string>): Ro
   ...policy,
   routes: Object.fromEntries(
     LIFECYCLE_KINDS.map((k) => [k, [...policy.routes[k], ...local.filter((s) => !policy.routes[k].includes(s))]]),
-  ) as Record<LifecycleKind, ReadonlyArray<string>>,
+  ) as unknown as Record<LifecycleKind, ReadonlyArray<string>>,
 });
 
 const pad = (s: string | number, n: number) => String(s).padEnd(n);

@@ -1,0 +1,65 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO, runCli } from "./run-cli.ts";
+
+const EXAMPLE = resolve(REPO, "examples/okta-events.jsonl");
+const lines = (path: string) =>
+  readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe("offboard replay (the example day, local sinks only)", () => {
+  it("previews every routed event, keeps the malformed line, and delivers nothing on a second run", async () => {
+    const state = mkdtempSync(join(tmpdir(), "offboard-replay-"));
+    const env = { OFFBOARD_STATE_DIR: state };
+
+    const first = await runCli(["replay", EXAMPLE], { env });
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain("sinks active: none");
+    // Six distinct lifecycle events; the duplicate delivery of one of them is recognised.
+    expect(first.stdout).toContain("records 17, events 17: routed 7, ignored 9, rejected 1");
+    expect(first.stdout).toMatch(/outbox\s+6\s+1\s+0\s+0\s+0/);
+    // The hostile display name is shown literally, not interpreted.
+    expect(first.stdout).toContain("<!channel> URGENT <https://evil.example/login|verify your account>");
+    expect(first.stdout).toContain("Slack alert · reactivated");
+    expect(first.stdout).toContain("Jira ticket · deactivated");
+
+    const outbox = lines(join(state, "outbox.jsonl"));
+    expect(outbox.map((l) => l.kind)).toEqual([
+      "suspended",
+      "deactivated",
+      "unsuspended",
+      "deactivated",
+      "deleted",
+      "reactivated",
+    ]);
+    expect(new Set(outbox.map((l) => l.eventId)).size).toBe(6);
+    const rejected = lines(join(state, "rejected.jsonl"));
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ reason: "not-json", input: `${EXAMPLE}:10` });
+
+    const second = await runCli(["replay", EXAMPLE], { env });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/outbox\s+0\s+7\s+0\s+0\s+0/);
+    expect(second.stdout).toContain("Nothing delivered: every routed event was delivered by an earlier run");
+    expect(lines(join(state, "outbox.jsonl"))).toHaveLength(6);
+  });
+
+  it("remembers nothing with --dry-run", async () => {
+    const state = mkdtempSync(join(tmpdir(), "offboard-replay-"));
+    const r = await runCli(["replay", "--dry-run", "--no-preview", EXAMPLE], { env: { OFFBOARD_STATE_DIR: state } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("Slack alert");
+    expect(existsSync(join(state, "ledger.sqlite"))).toBe(false);
+  });
+
+  it("stops with a clear error naming a configuration mistake", async () => {
+    const r = await runCli(["replay", EXAMPLE], { env: { SLACK_BOT_TOKEN: "xoxb-not-a-real-token-000" } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("SLACK_CHANNEL_ID");
+    expect(r.stderr).not.toContain("xoxb-not-a-real-token-000");
+  });
+});
