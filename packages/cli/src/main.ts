@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { Effect } from "effect";
 import { registerInspect } from "./commands/inspect.ts";
 import { registerReplay } from "./commands/replay.ts";
+import { registerLedger, registerWorker } from "./commands/worker.ts";
 import { UsageError } from "./io.ts";
 
 /** Loads the configuration from the environment (and OFFBOARD_SECRET_ARN), or throws its one clear error. */
@@ -28,6 +29,8 @@ export const buildProgram = (): Command => {
     }
   });
   registerReplay(program, config);
+  registerWorker(program);
+  registerLedger(program);
   return program;
 };
 

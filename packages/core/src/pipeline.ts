@@ -33,7 +33,7 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   policy: DEFAULT_POLICY,
   leaseMs: 120_000,
   concurrency: 8,
-  hrisTimeoutMs: 2_000,
+  hrisTimeoutMs: 2_500,
   sinkTimeoutMs: 10_000,
 };
 

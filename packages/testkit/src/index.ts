@@ -1,4 +1,5 @@
 /** Test support shared by the packages' tests. Not published; never imported by src code. */
+
+export * from "./ledger-contract.ts";
 export * from "./loopback.ts";
 export * from "./moto.ts";
-export * from "./ledger-contract.ts";

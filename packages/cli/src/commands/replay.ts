@@ -33,6 +33,8 @@ export interface ReplayOptions {
   /** `sqlite` (default: remembers deliveries across runs) or `memory` (a dry run that forgets). */
   readonly ledger: "sqlite" | "memory";
   readonly batchSize: number;
+  /** Colour the preview (default: stdout is a terminal and NO_COLOR is unset). */
+  readonly color: boolean;
   readonly out: Writable;
   readonly err: NodeJS.WritableStream & { isTTY?: boolean };
 }
@@ -89,7 +91,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
   mkdirSync(config.stateDir, { recursive: true });
 
   const local = [outboxSink({ path: join(config.stateDir, "outbox.jsonl") })];
-  if (o.preview) local.push(consolePreviewSink({ out: o.out }));
+  if (o.preview) local.push(consolePreviewSink({ out: o.out, color: o.color }));
   const sinks = sinksFromConfig(config, local);
   const policy = withLocalSinks(
     config.policy,
@@ -193,6 +195,7 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
         ledger: opts.dryRun === true ? "memory" : "sqlite",
         batchSize,
         out: process.stdout,
+        color: process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
         err,
       });
       process.stdout.write(`\n${summaryTable(summary)}\n`);

@@ -53,6 +53,10 @@ export const text = (u: unknown): string | undefined => {
 
 const record = (u: unknown): Json | undefined => (isRecord(u) ? u : undefined);
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+// The readers below fill plain objects field by field rather than spreading `...(x !== undefined && { x })`:
+// same keys in the same order, and an order of magnitude cheaper on V8 (docs/performance.md, part 1).
 const entity = (u: unknown): OktaEntity | undefined => {
   if (!isRecord(u)) return undefined;
   const id = text(u.id);
@@ -61,12 +65,12 @@ const entity = (u: unknown): OktaEntity | undefined => {
   const displayName = text(u.displayName);
   if (id === undefined && type === undefined && alternateId === undefined && displayName === undefined)
     return undefined;
-  return {
-    ...(id !== undefined && { id }),
-    ...(type !== undefined && { type }),
-    ...(alternateId !== undefined && { alternateId }),
-    ...(displayName !== undefined && { displayName }),
-  };
+  const e: Mutable<OktaEntity> = {};
+  if (id !== undefined) e.id = id;
+  if (type !== undefined) e.type = type;
+  if (alternateId !== undefined) e.alternateId = alternateId;
+  if (displayName !== undefined) e.displayName = displayName;
+  return e;
 };
 
 const ipChain = (u: unknown): Array<string> => {
@@ -104,16 +108,28 @@ export const readLogEvent = (raw: Json): LogEvent | undefined => {
   if (clientRaw !== undefined) {
     const geo = record(clientRaw.geographicalContext);
     const ua = record(clientRaw.userAgent);
-    const fields = {
-      ipAddress: text(clientRaw.ipAddress),
-      userAgent: ua && text(ua.rawUserAgent),
-      city: geo && text(geo.city),
-      state: geo && text(geo.state),
-      country: geo && text(geo.country),
-      zone: text(clientRaw.zone),
-    };
-    const present = Object.entries(fields).filter(([, v]) => v !== undefined);
-    if (present.length > 0) client = Object.fromEntries(present) as LogEvent["client"];
+    const c: Mutable<NonNullable<LogEvent["client"]>> = {};
+    const ipAddress = text(clientRaw.ipAddress);
+    const userAgent = ua && text(ua.rawUserAgent);
+    const city = geo && text(geo.city);
+    const state = geo && text(geo.state);
+    const country = geo && text(geo.country);
+    const zone = text(clientRaw.zone);
+    if (ipAddress !== undefined) c.ipAddress = ipAddress;
+    if (userAgent !== undefined) c.userAgent = userAgent;
+    if (city !== undefined) c.city = city;
+    if (state !== undefined) c.state = state;
+    if (country !== undefined) c.country = country;
+    if (zone !== undefined) c.zone = zone;
+    if (
+      ipAddress !== undefined ||
+      userAgent !== undefined ||
+      city !== undefined ||
+      state !== undefined ||
+      country !== undefined ||
+      zone !== undefined
+    )
+      client = c;
   }
 
   const txRaw = record(raw.transaction);
@@ -132,23 +148,30 @@ export const readLogEvent = (raw: Json): LogEvent | undefined => {
   const legacyEventType = text(raw.legacyEventType);
   const actor = entity(raw.actor);
 
-  return {
-    eventType,
-    ...(uuid !== undefined && { uuid }),
-    ...(published !== undefined && { published }),
-    ...(version !== undefined && { version }),
-    ...(severity !== undefined && { severity }),
-    ...(displayMessage !== undefined && { displayMessage }),
-    ...(legacyEventType !== undefined && { legacyEventType }),
-    ...(actor !== undefined && { actor }),
-    targets,
-    ...((result !== undefined || reason !== undefined) && {
-      outcome: { ...(result !== undefined && { result }), ...(reason !== undefined && { reason }) },
-    }),
-    ...(client !== undefined && { client }),
-    ...((txId !== undefined || txType !== undefined) && {
-      transaction: { ...(txId !== undefined && { id: txId }), ...(txType !== undefined && { type: txType }) },
-    }),
-    ipChain: hops,
-  };
+  // Filled in the same key order as before (eventType first, ipChain last) so JSON output is unchanged;
+  // the cast covers the two required arrays until they are set below.
+  const out = { eventType } as Mutable<LogEvent>;
+  if (uuid !== undefined) out.uuid = uuid;
+  if (published !== undefined) out.published = published;
+  if (version !== undefined) out.version = version;
+  if (severity !== undefined) out.severity = severity;
+  if (displayMessage !== undefined) out.displayMessage = displayMessage;
+  if (legacyEventType !== undefined) out.legacyEventType = legacyEventType;
+  if (actor !== undefined) out.actor = actor;
+  out.targets = targets;
+  if (result !== undefined || reason !== undefined) {
+    const outcome: { result?: string; reason?: string } = {};
+    if (result !== undefined) outcome.result = result;
+    if (reason !== undefined) outcome.reason = reason;
+    out.outcome = outcome;
+  }
+  if (client !== undefined) out.client = client;
+  if (txId !== undefined || txType !== undefined) {
+    const transaction: { id?: string; type?: string } = {};
+    if (txId !== undefined) transaction.id = txId;
+    if (txType !== undefined) transaction.type = txType;
+    out.transaction = transaction;
+  }
+  out.ipChain = hops;
+  return out;
 };

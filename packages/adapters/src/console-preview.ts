@@ -1,0 +1,267 @@
+import type { Writable } from "node:stream";
+import {
+  type DeliveryContext,
+  hrisLine,
+  type LifecycleKind,
+  type OffboardingEvent,
+  type Person,
+  type Receipt,
+  type Sink,
+  SinkError,
+} from "@offboard/core";
+import { Effect } from "effect";
+
+/**
+ * The "console" sink: shows, for each routed event, the Slack alert and (for kinds that open one) the
+ * Jira ticket as a person would read them, as plain-text blocks on a terminal. `offboard replay` uses it
+ * to preview what a deployment would post, without any credentials.
+ *
+ * Every user-controlled string (names, logins, reasons, user agents) is made terminal-safe first: ANSI
+ * escape sequences, other control characters and bidirectional overrides are removed, line breaks become
+ * spaces. Slack mrkdwn such as `<!channel>` or `*bold*` is shown literally, as the text it is.
+ */
+
+export interface ConsolePreviewOptions {
+  /** Where the preview goes (default process.stdout). */
+  readonly out?: Writable;
+  /** Bold headers and a coloured kind (default: when `out` is a TTY). */
+  readonly color?: boolean;
+  /** The offboarding steps listed in the Jira ticket (default `DEFAULT_PREVIEW_CHECKLIST`). */
+  readonly checklist?: ReadonlyArray<string>;
+  /** Kinds that open a Jira ticket (default deactivated, like JIRA_KINDS). */
+  readonly ticketKinds?: ReadonlyArray<LifecycleKind>;
+}
+
+/** The checklist shown when none is configured. */
+export const DEFAULT_PREVIEW_CHECKLIST: ReadonlyArray<string> = [
+  "Revoke active sessions and API tokens",
+  "Remove from groups, shared accounts and on-call rotations",
+  "Transfer ownership of documents, repositories and cloud resources",
+  "Recover company devices and badges",
+  "Confirm the termination with HR",
+];
+
+const ESC = 0x1b;
+const CSI_8BIT = 0x9b;
+const BEL = 0x07;
+
+/** Unicode bidirectional embedding, override and isolate controls, which can reorder what a reader sees. */
+const isBidiControl = (code: number) =>
+  (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069) || code === 0x200e || code === 0x200f;
+
+/**
+ * Makes a string safe to print on a terminal: drops ANSI escape sequences (CSI, OSC, two-character),
+ * every other C0/C1 control character and bidi controls; tabs and line breaks become single spaces.
+ */
+export const terminalSafe = (input: string): string => {
+  let out = "";
+  let i = 0;
+  while (i < input.length) {
+    const code = input.charCodeAt(i);
+    if (code === ESC || code === CSI_8BIT) {
+      const kind = code === CSI_8BIT ? 0x5b : input.charCodeAt(i + 1);
+      i += code === CSI_8BIT ? 1 : 2;
+      if (kind === 0x5b) {
+        // CSI: parameter and intermediate bytes, then one final byte in @..~
+        while (i < input.length) {
+          const c = input.charCodeAt(i);
+          i += 1;
+          if (c >= 0x40 && c <= 0x7e) break;
+        }
+      } else if (kind === 0x5d || kind === 0x50 || kind === 0x5f || kind === 0x5e) {
+        // OSC, DCS, APC, PM: a string ended by BEL or ESC \
+        while (i < input.length) {
+          const c = input.charCodeAt(i);
+          if (c === BEL) {
+            i += 1;
+            break;
+          }
+          if (c === ESC && input.charCodeAt(i + 1) === 0x5c) {
+            i += 2;
+            break;
+          }
+          i += 1;
+        }
+      }
+      continue;
+    }
+    if (code === 0x09 || code === 0x0a || code === 0x0d) {
+      if (!out.endsWith(" ")) out += " ";
+    } else if (code >= 0x20 && (code < 0x7f || code > 0x9f) && !isBidiControl(code)) {
+      out += input[i];
+    }
+    i += 1;
+  }
+  return out.trim();
+};
+
+const HEADLINES: Readonly<Record<LifecycleKind, string>> = {
+  suspended: "Okta user suspended",
+  unsuspended: "Okta user unsuspended",
+  deactivated: "Okta user deactivated",
+  reactivated: "Okta user reactivated",
+  deleted: "Okta user deletion initiated",
+};
+
+const OFFBOARDING: ReadonlySet<LifecycleKind> = new Set(["suspended", "deactivated", "deleted"]);
+
+const personName = (p: Person): string => {
+  const name = p.displayName !== undefined ? terminalSafe(p.displayName) : "";
+  const login = p.login !== undefined ? terminalSafe(p.login) : "";
+  const id = terminalSafe(p.id);
+  if (name !== "" && login !== "" && name !== login) return `${name} <${login}> (${id})`;
+  if (name !== "" || login !== "") return `${name || login} (${id})`;
+  return id;
+};
+
+const receiptText = (r: Receipt): string => terminalSafe(r.url !== undefined ? `${r.ref} ${r.url}` : r.ref);
+
+interface Style {
+  readonly bold: (s: string) => string;
+  readonly kind: (kind: LifecycleKind, s: string) => string;
+  readonly dim: (s: string) => string;
+}
+
+const plain: Style = { bold: (s) => s, kind: (_k, s) => s, dim: (s) => s };
+const ansi: Style = {
+  bold: (s) => `\u001b[1m${s}\u001b[22m`,
+  kind: (k, s) => `\u001b[1;${OFFBOARDING.has(k) ? 31 : 32}m${s}\u001b[0m`,
+  dim: (s) => `\u001b[2m${s}\u001b[22m`,
+};
+
+type Field = readonly [label: string, value: string | undefined];
+
+const box = (style: Style, title: string, lines: ReadonlyArray<string>): string => {
+  const rule = "─".repeat(Math.max(0, 72 - terminalSafe(title).length - 4));
+  return [`┌─ ${style.bold(title)} ${style.dim(rule)}`, ...lines.map((l) => `│ ${l}`), `└${style.dim("─".repeat(72))}`]
+    .join("\n")
+    .concat("\n");
+};
+
+const fieldLines = (style: Style, fields: ReadonlyArray<Field>): Array<string> => {
+  const shown = fields.filter((f): f is readonly [string, string] => f[1] !== undefined && f[1] !== "");
+  const width = Math.max(...shown.map(([label]) => label.length)) + 1;
+  return shown.map(([label, value]) => `${style.bold(`${label}:`.padEnd(width))} ${value}`);
+};
+
+const joinDefined = (parts: ReadonlyArray<string | undefined>, sep: string): string | undefined => {
+  const kept = parts.filter((p): p is string => p !== undefined && p !== "");
+  return kept.length === 0 ? undefined : kept.join(sep);
+};
+
+const safe = (s: string | undefined) => (s === undefined ? undefined : terminalSafe(s));
+
+/** The Slack alert as text: headline, then one line per field. */
+export const renderSlackPreview = (event: OffboardingEvent, context: DeliveryContext, color = false): string => {
+  const style = color ? ansi : plain;
+  const subject = event.subject;
+  const headline = `${HEADLINES[event.kind]}: ${terminalSafe(subject.displayName ?? subject.login ?? subject.id)}`;
+  const ticket = [...context.receipts.values()].find((r) => r.sink === "jira");
+  const caseReceipts = context.case === undefined ? [] : Object.values(context.case.receipts);
+  const fields: Array<Field> = [
+    ["When", safe(event.occurredAt)],
+    ["User", `${safe(subject.displayName) ?? "(no name)"} (${terminalSafe(subject.id)})`],
+    ["Login", safe(subject.login)],
+    ["Actor", personName(event.actor)],
+    ["Reason", safe(event.reason)],
+    ["HRIS", hrisLine(context.hris).replace(/^HRIS: /, "")],
+    ["Client", joinDefined([safe(event.client.ip), safe(event.client.geo), safe(event.client.userAgent)], " · ")],
+    ["Okta event", joinDefined([terminalSafe(event.id), safe(event.oktaOrg)], " · ")],
+    ["Transaction", safe(event.transactionId)],
+    ["Ticket", ticket === undefined ? undefined : receiptText(ticket)],
+    [
+      "Thread",
+      context.followUp && context.case !== undefined
+        ? `follows the ${context.case.openedKind} case opened by ${terminalSafe(context.case.openedBy)}${
+            caseReceipts.length > 0 ? ` (${caseReceipts.map(receiptText).join(", ")})` : ""
+          }`
+        : context.followUp
+          ? "no earlier case for this user: posted as a new message"
+          : undefined,
+    ],
+  ];
+  return box(style, `Slack alert · ${style.kind(event.kind, event.kind)}`, [
+    style.bold(headline),
+    ...fieldLines(style, fields),
+  ]);
+};
+
+/** The Jira ticket as text: summary, description fields and the checklist. */
+export const renderJiraPreview = (
+  event: OffboardingEvent,
+  context: DeliveryContext,
+  checklist: ReadonlyArray<string>,
+  color = false,
+): string => {
+  const style = color ? ansi : plain;
+  const subject = event.subject;
+  const who = terminalSafe(subject.displayName ?? subject.login ?? subject.id);
+  const summary = `Offboard ${who}${subject.login !== undefined && subject.displayName !== undefined ? ` (${terminalSafe(subject.login)})` : ""}: ${event.kind} in Okta`;
+  const fields: Array<Field> = [
+    ["Summary", summary],
+    ["When", safe(event.occurredAt)],
+    ["User", personName(subject)],
+    ["Actor", personName(event.actor)],
+    ["Reason", safe(event.reason)],
+    ["HRIS", hrisLine(context.hris).replace(/^HRIS: /, "")],
+    ["Okta event", terminalSafe(event.id)],
+    ["Transaction", safe(event.transactionId)],
+  ];
+  const steps = checklist.map((step) => `  [ ] ${terminalSafe(step)}`);
+  return box(style, `Jira ticket · ${style.kind(event.kind, event.kind)}`, [
+    ...fieldLines(style, fields),
+    style.bold("Checklist:"),
+    ...steps,
+  ]);
+};
+
+/** Writes text, waiting for the stream to accept it; a closed or failing stream is a permanent failure. */
+const write = (out: Writable, text: string) =>
+  Effect.callback<void, SinkError>((resume) => {
+    try {
+      out.write(text, (error) =>
+        resume(
+          error === null || error === undefined
+            ? Effect.void
+            : Effect.fail(
+                new SinkError({
+                  sink: "console",
+                  failure: "permanent",
+                  message: `cannot write the preview: ${error.message}`,
+                  cause: error,
+                }),
+              ),
+        ),
+      );
+    } catch (error) {
+      resume(
+        Effect.fail(
+          new SinkError({
+            sink: "console",
+            failure: "permanent",
+            message: `cannot write the preview: ${String(error)}`,
+            cause: error,
+          }),
+        ),
+      );
+    }
+  });
+
+/** The console preview sink. Its receipt is `{ sink: "console", ref: event.id }`. */
+export const consolePreviewSink = (options: ConsolePreviewOptions = {}): Sink => {
+  const out = options.out ?? process.stdout;
+  const color = options.color ?? (out as { isTTY?: boolean }).isTTY === true;
+  const checklist = options.checklist ?? DEFAULT_PREVIEW_CHECKLIST;
+  const ticketKinds: ReadonlySet<LifecycleKind> = new Set(options.ticketKinds ?? ["deactivated"]);
+  return {
+    name: "console",
+    deliver: (event, context) =>
+      Effect.gen(function* () {
+        let text = renderSlackPreview(event, context, color);
+        if (ticketKinds.has(event.kind) && !context.followUp)
+          text += renderJiraPreview(event, context, checklist, color);
+        yield* write(out, `${text}\n`);
+        return { sink: "console", ref: event.id } satisfies Receipt;
+      }),
+  };
+};

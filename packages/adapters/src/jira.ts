@@ -1,0 +1,281 @@
+import type { DeliveryContext, OffboardingEvent, Receipt, Sink } from "@offboard/core";
+import { SinkError } from "@offboard/core";
+import { Duration, Effect, Redacted, Schedule } from "effect";
+import { Version3Client, type Version3Models, type Version3Parameters } from "jira.js";
+import {
+  buildJiraComment,
+  buildJiraIssueFields,
+  JIRA_PROPERTY_KEY,
+  offboardProperty,
+  userLabel,
+} from "./jira-issue.ts";
+import type { JiraSettings } from "./settings.ts";
+
+/**
+ * The Jira sink: one issue per event of a configured kind (default: deactivated), guarded against
+ * duplicates by an entity property carrying the Okta event uuid; follow-ups (reactivated) comment on
+ * the case's issue and, when configured, transition it. Jira Cloud REST v3 through jira.js.
+ */
+
+export const JIRA_SINK = "jira";
+
+interface HttpLike {
+  readonly status?: unknown;
+  readonly response?: unknown;
+  readonly cause?: unknown;
+  readonly code?: unknown;
+  readonly message?: unknown;
+}
+
+/** Jira's error body: `{ errorMessages: [...], errors: { field: message } }`, as one line. */
+export const jiraErrorText = (data: unknown): string | undefined => {
+  if (typeof data === "string") return data.trim() === "" ? undefined : data.slice(0, 500);
+  if (typeof data !== "object" || data === null) return undefined;
+  const d = data as { errorMessages?: unknown; errors?: unknown; message?: unknown };
+  const parts: Array<string> = [];
+  if (Array.isArray(d.errorMessages)) parts.push(...d.errorMessages.filter((m): m is string => typeof m === "string"));
+  if (typeof d.errors === "object" && d.errors !== null) {
+    for (const [k, v] of Object.entries(d.errors)) parts.push(`${k}: ${String(v)}`);
+  }
+  if (parts.length === 0 && typeof d.message === "string") parts.push(d.message);
+  return parts.length > 0 ? parts.join("; ") : undefined;
+};
+
+const header = (headers: unknown, name: string): string | undefined => {
+  if (typeof headers !== "object" || headers === null) return undefined;
+  const h = headers as { get?: (n: string) => unknown } & Record<string, unknown>;
+  const v = typeof h.get === "function" ? h.get(name) : h[name];
+  return typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
+};
+
+/** Retry-After in ms: delta-seconds or an HTTP date. */
+export const retryAfterMs = (value: string | undefined, now = Date.now()): number | undefined => {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+};
+
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ECONNABORTED",
+  "ERR_NETWORK",
+  "ERR_CANCELED",
+]);
+
+/**
+ * Classifies an error thrown by jira.js (an `HttpException` wrapping the axios error for HTTP
+ * answers; the bare axios error for network failures). 429 (with Retry-After), 408 and 5xx are
+ * transient; other 4xx are permanent and carry Jira's `errorMessages` / `errors`. The cause kept on
+ * the SinkError is only { status, data }: the axios error holds the Authorization header.
+ */
+export const classifyJiraError = (cause: unknown, what: string): SinkError => {
+  const e = (typeof cause === "object" && cause !== null ? cause : {}) as HttpLike;
+  const axiosLike = (e.cause ?? e) as { response?: { status?: unknown; data?: unknown; headers?: unknown } };
+  const res = axiosLike.response;
+  const status =
+    typeof e.status === "number" && res !== undefined
+      ? e.status
+      : typeof res?.status === "number"
+        ? res.status
+        : undefined;
+  if (status !== undefined) {
+    const data = res?.data;
+    const vendor = jiraErrorText(data);
+    const transient = status === 429 || status === 408 || status >= 500;
+    const wait = status === 429 ? retryAfterMs(header(res?.headers, "retry-after")) : undefined;
+    return new SinkError({
+      sink: JIRA_SINK,
+      failure: transient ? "transient" : "permanent",
+      code: String(status),
+      message: `Jira ${what}: HTTP ${status}${vendor !== undefined ? `: ${vendor}` : ""}`,
+      ...(wait !== undefined && { retryAfterMs: wait }),
+      cause: { status, data },
+    });
+  }
+  const code = typeof e.code === "string" ? e.code : undefined;
+  const timedOut = code === "ECONNABORTED" || code === "ETIMEDOUT";
+  return new SinkError({
+    sink: JIRA_SINK,
+    failure: "transient",
+    code: timedOut ? "timeout" : code !== undefined && NETWORK_CODES.has(code) ? "network" : (code ?? "unknown"),
+    message: `Jira ${what}: ${timedOut ? "no answer in time" : `request failed (${code ?? (typeof e.message === "string" ? e.message : "unknown error")})`}`,
+    cause: { code },
+  });
+};
+
+/** The jira.js client the sink uses: basic auth (email + API token), per-request timeout. */
+export const makeJiraClient = (settings: JiraSettings): Version3Client =>
+  new Version3Client({
+    host: settings.baseUrl,
+    authentication: { basic: { email: settings.email, apiToken: Redacted.value(settings.apiToken) } },
+    baseRequestConfig: { timeout: settings.timeoutMs },
+  });
+
+/** Quotes a JQL string literal. */
+export const jqlString = (s: string): string => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+
+/** The duplicate-guard query: this project's issues carrying the user's label, newest first. */
+export const duplicateGuardJql = (projectKey: string, subjectId: string): string =>
+  `project = ${jqlString(projectKey)} AND labels = ${jqlString(userLabel(subjectId))} ORDER BY created DESC`;
+
+interface SearchIssue {
+  readonly id?: string;
+  readonly key?: string;
+  readonly properties?: Readonly<Record<string, unknown>>;
+}
+
+/** Builds the Jira sink (name "jira") from its settings. */
+export const makeJiraSink = (settings: JiraSettings): Sink => {
+  const client = makeJiraClient(settings);
+  const base = settings.baseUrl.replace(/\/+$/, "");
+  const browse = (key: string) => `${base}/browse/${encodeURIComponent(key)}`;
+  const kinds = new Set(settings.kinds);
+
+  /** One vendor call, classified. */
+  const call = <A>(what: string, f: () => Promise<A>) =>
+    Effect.tryPromise({ try: f, catch: (cause) => classifyJiraError(cause, what) });
+
+  /**
+   * Bounded retries of 5xx, 408 and network failures inside one attempt: at most `maxRetries`, none
+   * started once `timeoutMs` has passed since the first try (so a slow Jira costs about two timeouts,
+   * not `maxRetries + 1`). 429 is not retried here: it goes back with Retry-After for the core.
+   */
+  const retrying = <A>(eff: Effect.Effect<A, SinkError>) =>
+    Effect.suspend(() => {
+      const start = Date.now();
+      return eff.pipe(
+        Effect.retry({
+          schedule: Schedule.exponential(Duration.millis(100), 2),
+          times: Math.max(0, settings.maxRetries),
+          while: (e: SinkError) =>
+            e.failure === "transient" && e.code !== "429" && Date.now() - start < settings.timeoutMs,
+        }),
+      );
+    });
+
+  /** The issue this event already created, if any: found by label, confirmed by the property. */
+  const findExisting = (event: OffboardingEvent) =>
+    call("search (duplicate guard)", () =>
+      client.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({
+        jql: duplicateGuardJql(settings.projectKey, event.subject.id),
+        fields: ["summary"],
+        properties: [JIRA_PROPERTY_KEY],
+        maxResults: 50,
+      }),
+    ).pipe(
+      Effect.map((res) =>
+        ((res.issues ?? []) as ReadonlyArray<SearchIssue>).find((issue) => {
+          const prop = issue.properties?.[JIRA_PROPERTY_KEY] as { eventId?: unknown } | undefined;
+          return prop?.eventId === event.id && typeof issue.key === "string";
+        }),
+      ),
+    );
+
+  const createIssue = (event: OffboardingEvent, ctx: DeliveryContext) =>
+    call("create issue", () =>
+      client.issues.createIssue({
+        fields: buildJiraIssueFields(event, ctx, settings) as unknown as Version3Parameters.CreateIssue["fields"],
+        properties: [{ key: JIRA_PROPERTY_KEY, value: offboardProperty(event) }],
+      }),
+    );
+
+  /** Search, then create: retried as one unit so a create whose answer was lost is found, not repeated. */
+  const open = Effect.fn("JiraSink.open")(function* (event: OffboardingEvent, ctx: DeliveryContext) {
+    const existing = yield* findExisting(event);
+    if (existing?.key !== undefined) {
+      return {
+        sink: JIRA_SINK,
+        ref: existing.key,
+        url: browse(existing.key),
+        alreadyExisted: true,
+        ...(existing.id !== undefined && { detail: { id: existing.id } }),
+      } satisfies Receipt;
+    }
+    const created = yield* createIssue(event, ctx);
+    if (typeof created.key !== "string") {
+      return yield* new SinkError({
+        sink: JIRA_SINK,
+        failure: "permanent",
+        code: "no_key",
+        message: "Jira create issue answered without an issue key",
+      });
+    }
+    return {
+      sink: JIRA_SINK,
+      ref: created.key,
+      url: browse(created.key),
+      ...(typeof created.id === "string" && { detail: { id: created.id } }),
+    } satisfies Receipt;
+  });
+
+  /** Applies the configured transition by name; false when the issue's workflow does not offer it now. */
+  const transition = (key: string, name: string) =>
+    Effect.gen(function* () {
+      const res = yield* retrying(call("get transitions", () => client.issues.getTransitions({ issueIdOrKey: key })));
+      const wanted = name.trim().toLowerCase();
+      const t = (res.transitions ?? []).find((x) => x.name?.trim().toLowerCase() === wanted);
+      if (t?.id === undefined) return false;
+      const id = t.id;
+      yield* retrying(
+        call("transition issue", () => client.issues.doTransition({ issueIdOrKey: key, transition: { id } })),
+      );
+      return true;
+    });
+
+  const followUp = Effect.fn("JiraSink.followUp")(function* (event: OffboardingEvent, ctx: DeliveryContext) {
+    const issue = ctx.case?.receipts.jira;
+    if (issue === undefined || issue.ref === "none" || issue.ref === "skipped") {
+      return {
+        sink: JIRA_SINK,
+        ref: "none",
+        detail: { reason: `no Jira issue on this user's case; nothing to comment on for ${event.kind}` },
+      } satisfies Receipt;
+    }
+    const key = issue.ref;
+    // Transition first (repeating it is harmless: it is simply no longer offered), comment last.
+    const name = settings.reactivateTransition;
+    const applied = name !== undefined && event.kind === "reactivated" ? yield* transition(key, name) : undefined;
+    const comment = yield* retrying(
+      call("add comment", () =>
+        client.issueComments.addComment({
+          issueIdOrKey: key,
+          comment: buildJiraComment(
+            event,
+            ctx,
+            name !== undefined && applied !== undefined ? { name, applied } : undefined,
+          ) as unknown as Version3Models.Document,
+        }),
+      ),
+    );
+    return {
+      sink: JIRA_SINK,
+      ref: key,
+      url: issue.url ?? browse(key),
+      detail: {
+        ...(typeof comment.id === "string" && { comment: comment.id }),
+        ...(name !== undefined && applied !== undefined && { transition: applied ? name : `${name} (not available)` }),
+      },
+    } satisfies Receipt;
+  });
+
+  const deliver = Effect.fn("JiraSink.deliver")(function* (event: OffboardingEvent, ctx: DeliveryContext) {
+    if (ctx.followUp) return yield* followUp(event, ctx);
+    if (!kinds.has(event.kind)) {
+      return {
+        sink: JIRA_SINK,
+        ref: "skipped",
+        detail: { reason: `${event.kind} is not in the Jira kinds (${[...kinds].join(", ") || "none"})` },
+      } satisfies Receipt;
+    }
+    return yield* retrying(open(event, ctx));
+  });
+
+  return { name: JIRA_SINK, deliver };
+};

@@ -1,0 +1,298 @@
+import type { DeliveryContext, HrisStatus, LifecycleKind, OffboardingEvent, Person, Receipt } from "@offboard/core";
+
+/**
+ * The pure Block Kit builder for the Slack sink: no client, no I/O. The console preview and the docs
+ * reuse it. Every string that came from Okta, the HR system or Jira goes through `escapeMrkdwn` before
+ * it lands in a `mrkdwn` text object or the notification fallback, so a display name such as
+ * `<!channel>` is shown literally and pings no one.
+ */
+
+/** The settings the message depends on (a subset of `SlackSettings`). */
+export interface SlackMessageSettings {
+  /** IANA time zone shown next to the ISO time; "UTC" shows the ISO time only. */
+  readonly timeZone: string;
+  /** https://acme.okta.com: adds a link to the user in the Okta admin console. */
+  readonly oktaOrgUrl?: string;
+}
+
+/** A Block Kit text object. */
+export interface TextObject {
+  readonly type: "plain_text" | "mrkdwn";
+  readonly text: string;
+  readonly emoji?: boolean;
+}
+
+/** The Block Kit blocks this sink emits (a structural subset of Slack's `KnownBlock`). */
+export type SlackBlock =
+  | { readonly type: "header"; readonly text: TextObject & { readonly type: "plain_text" } }
+  | { readonly type: "section"; readonly text?: TextObject; readonly fields?: ReadonlyArray<TextObject> }
+  | { readonly type: "context"; readonly elements: ReadonlyArray<TextObject> }
+  | { readonly type: "divider" };
+
+/** What chat.postMessage / chat.update get: blocks, and a plain `text` for notifications. */
+export interface SlackAlert {
+  readonly text: string;
+  readonly blocks: ReadonlyArray<SlackBlock>;
+}
+
+/**
+ * Escapes Slack's three control characters (`&`, `<`, `>`) so user-controlled text is shown as
+ * typed: no mentions (`<!channel>`, `<@U…>`), no disguised links (`<https://evil|click>`).
+ */
+export const escapeMrkdwn = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/** Slack caps a section field at 2000 characters and a header at 150; keep well inside. */
+const clip = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
+
+/** Escaped and clipped: the only way a foreign string enters a mrkdwn text object. */
+const safe = (s: string, max = 1_000): string => escapeMrkdwn(clip(s, max));
+
+const KIND_TITLE: Readonly<Record<LifecycleKind, string>> = {
+  suspended: "Suspended",
+  unsuspended: "Unsuspended",
+  deactivated: "Deactivated",
+  reactivated: "Reactivated",
+  deleted: "Deleted",
+};
+
+const KIND_EMOJI: Readonly<Record<LifecycleKind, string>> = {
+  suspended: ":double_vertical_bar:",
+  unsuspended: ":arrow_forward:",
+  deactivated: ":no_entry:",
+  reactivated: ":white_check_mark:",
+  deleted: ":wastebasket:",
+};
+
+/** "Deactivated", "Reactivated", … */
+export const kindTitle = (kind: LifecycleKind): string => KIND_TITLE[kind];
+
+/** The header text for one kind, or for a case that moved from one kind to another. */
+export const headerText = (kind: LifecycleKind, from?: LifecycleKind): string =>
+  from === undefined
+    ? `${KIND_EMOJI[kind]} Okta user ${kind}`
+    : `${KIND_EMOJI[kind]} Okta user ${KIND_TITLE[from]} → ${KIND_TITLE[kind]}`;
+
+/** How a person is named in prose: display name, else login, else id. Raw (not escaped). */
+export const personName = (p: Person): string => p.displayName ?? p.login ?? p.id;
+
+/** "Jane Doe (jane@acme.com)" or just the one that exists. Raw (not escaped). */
+export const personLabel = (p: Person): string => {
+  const name = p.displayName;
+  const login = p.login;
+  if (name !== undefined && login !== undefined && name !== login) return `${name} (${login})`;
+  return name ?? login ?? p.id;
+};
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** "2026-11-29 18:02:22" in the given zone, or undefined when the zone or the date is unusable. */
+export const localTime = (iso: string, timeZone: string): string | undefined => {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return undefined;
+  try {
+    const parts = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+      hourCycle: "h23",
+    }).formatToParts(new Date(ms));
+    const get = (t: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === t)?.value ?? "0");
+    return `${get("year")}-${pad(get("month"))}-${pad(get("day"))} ${pad(get("hour"))}:${pad(get("minute"))}:${pad(get("second"))}`;
+  } catch {
+    return undefined;
+  }
+};
+
+/** The "When" value: Okta's ISO time, plus the same instant in the configured zone unless that is UTC. */
+export const whenText = (occurredAt: string, timeZone: string): string => {
+  const ms = Date.parse(occurredAt);
+  if (Number.isNaN(ms)) return `${safe(occurredAt, 100)} (as sent by Okta)`;
+  const iso = new Date(ms).toISOString();
+  if (timeZone === "UTC" || timeZone === "Etc/UTC") return `${iso} (UTC)`;
+  const local = localTime(occurredAt, timeZone);
+  return local === undefined ? `${iso} (UTC)` : `${iso}\n${local} (${safe(timeZone, 64)})`;
+};
+
+/** The HRIS field value, or undefined when the status is not worth showing (not checked). */
+export const hrisText = (status: HrisStatus): string | undefined => {
+  switch (status._tag) {
+    case "NotChecked":
+      return undefined;
+    case "Unavailable":
+      return "Unavailable (HR system did not answer)";
+    case "NotFound":
+      return `No employee with email ${safe(status.email, 200)}`;
+    case "Agrees":
+      return `Agrees: ${safe(status.summary, 300)}`;
+    case "Drift":
+      return `:warning: *DRIFT*: ${safe(status.summary, 300)}`;
+  }
+};
+
+/**
+ * The user's page in the Okta admin console. Okta serves the admin console on the org's `-admin`
+ * host (acme.okta.com → acme-admin.okta.com); custom domains are used as configured.
+ */
+export const oktaAdminUserUrl = (orgUrl: string, userId: string): string | undefined => {
+  let url: URL;
+  try {
+    url = new URL(orgUrl);
+  } catch {
+    return undefined;
+  }
+  const host = url.hostname;
+  const m = /^([^.]+)\.(okta\.com|oktapreview\.com|okta-emea\.com|okta-gov\.com|okta\.mil)$/.exec(host);
+  const first = m?.[1];
+  const adminHost = first !== undefined && !first.endsWith("-admin") ? `${first}-admin.${m?.[2]}` : host;
+  return `${url.protocol}//${adminHost}${url.port === "" ? "" : `:${url.port}`}/admin/user/profile/view/${encodeURIComponent(userId)}`;
+};
+
+/** A mrkdwn link; both parts escaped (Slack wants `&` in URLs as `&amp;` too). */
+const link = (url: string, label: string): string => `<${escapeMrkdwn(url)}|${safe(label, 200)}>`;
+
+/** The Jira ticket for this event or this case, when one exists. */
+export const jiraReceipt = (ctx: Pick<DeliveryContext, "receipts" | "case">): Receipt | undefined => {
+  const r = ctx.receipts.get("jira") ?? ctx.case?.receipts.jira;
+  return r === undefined || r.ref === "none" || r.ref === "skipped" ? undefined : r;
+};
+
+const field = (label: string, value: string): TextObject => ({ type: "mrkdwn", text: `*${label}*\n${value}` });
+
+const contextLine = (
+  eventId: string,
+  transactionId: string | undefined,
+  subjectId: string,
+  s: SlackMessageSettings,
+) => {
+  const parts = [`Okta event \`${safe(eventId, 100)}\``];
+  if (transactionId !== undefined) parts.push(`transaction \`${safe(transactionId, 100)}\``);
+  const admin = s.oktaOrgUrl !== undefined ? oktaAdminUserUrl(s.oktaOrgUrl, subjectId) : undefined;
+  if (admin !== undefined) parts.push(link(admin, "Open user in Okta admin"));
+  return { type: "context", elements: [{ type: "mrkdwn", text: parts.join(" · ") }] } satisfies SlackBlock;
+};
+
+/** The section fields for an event: When, User, Login, Actor, Reason?, HRIS?, Jira?. */
+const eventFields = (
+  event: OffboardingEvent,
+  ctx: Pick<DeliveryContext, "hris" | "receipts" | "case">,
+  s: SlackMessageSettings,
+) => {
+  const fields: Array<TextObject> = [
+    field("When", whenText(event.occurredAt, s.timeZone)),
+    field("User", safe(event.subject.displayName ?? "(no display name)")),
+    field("Login", safe(event.subject.login ?? event.subject.id)),
+    field("Actor", safe(personLabel(event.actor))),
+  ];
+  if (event.reason !== undefined && event.reason.trim() !== "") fields.push(field("Reason", safe(event.reason)));
+  const hris = hrisText(ctx.hris);
+  if (hris !== undefined) fields.push(field("HRIS", hris));
+  const jira = jiraReceipt(ctx);
+  if (jira !== undefined)
+    fields.push(field("Jira", jira.url !== undefined ? link(jira.url, jira.ref) : safe(jira.ref)));
+  return fields;
+};
+
+/** The notification fallback: one line of plain text, escaped like the blocks. */
+export const fallbackText = (event: OffboardingEvent, from?: LifecycleKind): string => {
+  const what = from === undefined ? event.kind : `${from} → ${event.kind}`;
+  return `Okta user ${what}: ${safe(personLabel(event.subject), 300)} by ${safe(personLabel(event.actor), 300)}`;
+};
+
+/** The alert for one routed event: header, fields, context line, and the `text` fallback. */
+export const buildSlackAlert = (
+  event: OffboardingEvent,
+  ctx: Pick<DeliveryContext, "hris" | "receipts" | "case">,
+  settings: SlackMessageSettings,
+): SlackAlert => ({
+  text: fallbackText(event),
+  blocks: [
+    { type: "header", text: { type: "plain_text", text: clip(headerText(event.kind), 150), emoji: true } },
+    { type: "section", fields: eventFields(event, ctx, settings) },
+    contextLine(event.id, event.transactionId, event.subject.id, settings),
+  ],
+});
+
+/**
+ * What the original message of a case remembers (kept in the Slack receipt's `detail`), so a follow-up
+ * can rewrite it with the new state without reading the message back from Slack. Raw strings.
+ */
+export interface CaseSnapshot {
+  readonly channel: string;
+  readonly ts: string;
+  readonly kind: LifecycleKind;
+  readonly eventId: string;
+  readonly occurredAt: string;
+  readonly actor: string;
+  readonly reason?: string;
+}
+
+/** The receipt detail of an original message: channel and ts, plus the snapshot for later updates. */
+export const snapshotDetail = (channel: string, ts: string, event: OffboardingEvent): Record<string, string> => ({
+  channel,
+  ts,
+  kind: event.kind,
+  eventId: event.id,
+  occurredAt: event.occurredAt,
+  actor: clip(personLabel(event.actor), 300),
+  ...(event.reason !== undefined && { reason: clip(event.reason, 500) }),
+});
+
+const KINDS = new Set<string>(["suspended", "unsuspended", "deactivated", "reactivated", "deleted"]);
+
+/** Reads a snapshot back from a receipt's detail; undefined when channel or ts is missing. */
+export const snapshotOf = (receipt: Receipt, openedKind: LifecycleKind, openedBy: string): CaseSnapshot | undefined => {
+  const d = receipt.detail ?? {};
+  const channel = d.channel;
+  const ts = d.ts ?? receipt.ref;
+  if (channel === undefined || ts === undefined || ts === "") return undefined;
+  const kind = d.kind !== undefined && KINDS.has(d.kind) ? (d.kind as LifecycleKind) : openedKind;
+  return {
+    channel,
+    ts,
+    kind,
+    eventId: d.eventId ?? openedBy,
+    occurredAt: d.occurredAt ?? "",
+    actor: d.actor ?? "unknown",
+    ...(d.reason !== undefined && { reason: d.reason }),
+  };
+};
+
+/**
+ * The original message rewritten after a follow-up: header "Deactivated → Reactivated", the original
+ * event's fields, and a line saying what changed, by whom and when (details in the thread).
+ */
+export const buildCaseUpdate = (
+  original: CaseSnapshot,
+  followUp: OffboardingEvent,
+  ctx: Pick<DeliveryContext, "receipts" | "case">,
+  settings: SlackMessageSettings,
+): SlackAlert => {
+  const fields: Array<TextObject> = [
+    field("When", original.occurredAt === "" ? "(unknown)" : whenText(original.occurredAt, settings.timeZone)),
+    field("User", safe(followUp.subject.displayName ?? "(no display name)")),
+    field("Login", safe(followUp.subject.login ?? followUp.subject.id)),
+    field("Actor", safe(original.actor)),
+  ];
+  if (original.reason !== undefined && original.reason.trim() !== "")
+    fields.push(field("Reason", safe(original.reason)));
+  const jira = jiraReceipt(ctx);
+  if (jira !== undefined)
+    fields.push(field("Jira", jira.url !== undefined ? link(jira.url, jira.ref) : safe(jira.ref)));
+  const now = `*Now ${followUp.kind}* ${whenText(followUp.occurredAt, settings.timeZone).replace("\n", " · ")} by ${safe(personLabel(followUp.actor))} (details in the thread)`;
+  return {
+    text: fallbackText(followUp, original.kind),
+    blocks: [
+      {
+        type: "header",
+        text: { type: "plain_text", text: clip(headerText(followUp.kind, original.kind), 150), emoji: true },
+      },
+      { type: "section", fields },
+      { type: "section", text: { type: "mrkdwn", text: now } },
+      contextLine(original.eventId, undefined, followUp.subject.id, settings),
+    ],
+  };
+};

@@ -1,0 +1,202 @@
+import type { DeliveryContext, OffboardingEvent, Receipt, Sink } from "@offboard/core";
+import { SinkError } from "@offboard/core";
+import { ErrorCode, LogLevel, type RetryOptions, WebClient } from "@slack/web-api";
+import { Effect, Redacted } from "effect";
+import type { SlackSettings } from "./settings.ts";
+import { buildCaseUpdate, buildSlackAlert, type SlackAlert, snapshotDetail, snapshotOf } from "./slack-message.ts";
+
+/**
+ * The Slack sink: one Block Kit message per routed event in the configured channel. Follow-ups
+ * (unsuspended, reactivated) rewrite the case's original message (chat.update) and then reply in its
+ * thread. Failures are classified, never retried beyond the bounded retries of one attempt.
+ */
+
+export const SLACK_SINK = "slack";
+
+/** Slack `ok:false` errors that Slack documents as temporary: retrying later can succeed. */
+const TRANSIENT_PLATFORM_ERRORS: ReadonlySet<string> = new Set([
+  "ratelimited",
+  "internal_error",
+  "fatal_error",
+  "service_unavailable",
+  "request_timeout",
+]);
+
+/** chat.update errors after which the follow-up is posted as a fresh message instead of a thread reply. */
+const ORIGINAL_GONE: ReadonlySet<string> = new Set([
+  "message_not_found",
+  "cant_update_message",
+  "edit_window_closed",
+  "channel_not_found",
+  "is_archived",
+  "thread_not_found",
+]);
+
+/** The delay schedule of the bounded retries inside one attempt (5xx and network errors only). */
+export const slackRetryConfig = (settings: Pick<SlackSettings, "maxRetries" | "timeoutMs">): RetryOptions => ({
+  retries: Math.max(0, settings.maxRetries),
+  factor: 2,
+  minTimeout: 100,
+  maxTimeout: 1_000,
+  randomize: false,
+  // Start no new try once one timeout's worth of time has passed: a slow Slack costs about two
+  // timeouts per call, not `maxRetries + 1` of them.
+  maxRetryTime: settings.timeoutMs,
+});
+
+interface SlackErrorLike {
+  readonly code?: unknown;
+  readonly data?: { readonly error?: unknown };
+  readonly retryAfter?: unknown;
+  readonly statusCode?: unknown;
+  readonly original?: unknown;
+  readonly message?: unknown;
+}
+
+/** Classifies an error thrown by @slack/web-api. `what` names the call ("chat.postMessage"). */
+export const classifySlackError = (cause: unknown, what: string): SinkError => {
+  const e = (typeof cause === "object" && cause !== null ? cause : {}) as SlackErrorLike;
+  switch (e.code) {
+    case ErrorCode.RateLimitedError: {
+      const seconds = typeof e.retryAfter === "number" ? e.retryAfter : undefined;
+      return new SinkError({
+        sink: SLACK_SINK,
+        failure: "transient",
+        code: "rate_limited",
+        message: `Slack ${what}: rate limited (HTTP 429)${seconds !== undefined ? `, retry after ${seconds} s` : ""}`,
+        ...(seconds !== undefined && { retryAfterMs: seconds * 1000 }),
+        cause,
+      });
+    }
+    case ErrorCode.PlatformError: {
+      const code = typeof e.data?.error === "string" ? e.data.error : "unknown_error";
+      return new SinkError({
+        sink: SLACK_SINK,
+        failure: TRANSIENT_PLATFORM_ERRORS.has(code) ? "transient" : "permanent",
+        code,
+        message: `Slack ${what} failed: ${code}`,
+        cause,
+      });
+    }
+    case ErrorCode.HTTPError: {
+      const status = typeof e.statusCode === "number" ? e.statusCode : 0;
+      return new SinkError({
+        sink: SLACK_SINK,
+        failure: status >= 500 || status === 408 ? "transient" : "permanent",
+        code: `http_${status}`,
+        message: `Slack ${what}: HTTP ${status}`,
+        cause,
+      });
+    }
+    case ErrorCode.RequestError: {
+      const original = e.original as { name?: unknown; message?: unknown } | undefined;
+      const timedOut = original?.name === "TimeoutError" || original?.name === "AbortError";
+      return new SinkError({
+        sink: SLACK_SINK,
+        failure: "transient",
+        code: timedOut ? "timeout" : "network",
+        message: `Slack ${what}: ${timedOut ? "no answer in time" : `request failed (${String(original?.message ?? e.message)})`}`,
+        cause,
+      });
+    }
+    default:
+      return new SinkError({
+        sink: SLACK_SINK,
+        failure: "transient",
+        code: "unknown",
+        message: `Slack ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        cause,
+      });
+  }
+};
+
+/** The WebClient the sink uses: bounded retries and timeout, 429s handed back to us, quiet logs. */
+export const makeSlackClient = (settings: SlackSettings): WebClient =>
+  new WebClient(Redacted.value(settings.token), {
+    ...(settings.apiUrl !== undefined && { slackApiUrl: settings.apiUrl }),
+    timeout: settings.timeoutMs,
+    retryConfig: slackRetryConfig(settings),
+    rejectRateLimitedCalls: true,
+    logLevel: LogLevel.ERROR,
+  });
+
+/** Builds the Slack sink (name "slack") from its settings. */
+export const makeSlackSink = (settings: SlackSettings): Sink => {
+  const client = makeSlackClient(settings);
+
+  const post = (what: string, args: Record<string, unknown>) =>
+    Effect.tryPromise({
+      try: () => client.apiCall(what, args) as Promise<{ ts?: string; channel?: string }>,
+      catch: (cause) => classifySlackError(cause, what),
+    });
+
+  const postMessage = (channel: string, alert: SlackAlert, threadTs?: string) =>
+    post("chat.postMessage", {
+      channel,
+      text: alert.text,
+      blocks: alert.blocks,
+      unfurl_links: false,
+      unfurl_media: false,
+      ...(threadTs !== undefined && { thread_ts: threadTs, reply_broadcast: false }),
+    }).pipe(
+      Effect.flatMap((res) =>
+        typeof res.ts === "string"
+          ? Effect.succeed({ channel: typeof res.channel === "string" ? res.channel : channel, ts: res.ts })
+          : Effect.fail(
+              new SinkError({
+                sink: SLACK_SINK,
+                failure: "permanent",
+                code: "no_ts",
+                message: "Slack chat.postMessage answered ok without a message ts",
+              }),
+            ),
+      ),
+    );
+
+  const deliver = Effect.fn("SlackSink.deliver")(function* (event: OffboardingEvent, ctx: DeliveryContext) {
+    const original = ctx.case?.receipts.slack;
+    const snapshot =
+      ctx.followUp && original !== undefined && ctx.case !== undefined
+        ? snapshotOf(original, ctx.case.openedKind, ctx.case.openedBy)
+        : undefined;
+
+    if (snapshot === undefined) {
+      const sent = yield* postMessage(settings.channelId, buildSlackAlert(event, ctx, settings));
+      return { sink: SLACK_SINK, ref: sent.ts, detail: snapshotDetail(sent.channel, sent.ts, event) } satisfies Receipt;
+    }
+
+    // Follow-up on a case: rewrite the original first (idempotent), then reply in its thread (last,
+    // because it is the one step that would repeat on a retry).
+    const update = buildCaseUpdate(snapshot, event, ctx, settings);
+    const updated = yield* post("chat.update", {
+      channel: snapshot.channel,
+      ts: snapshot.ts,
+      text: update.text,
+      blocks: update.blocks,
+    }).pipe(
+      Effect.as("updated"),
+      Effect.catchIf(
+        (e) => e.failure === "permanent" && e.code !== undefined && ORIGINAL_GONE.has(e.code),
+        (e) => Effect.succeed(e.code ?? "failed"),
+      ),
+    );
+    const alert = buildSlackAlert(event, ctx, settings);
+    if (updated !== "updated") {
+      yield* Effect.logWarning(`Slack original message ${snapshot.ts} could not be updated (${updated}); posting anew`);
+      const sent = yield* postMessage(settings.channelId, alert);
+      return {
+        sink: SLACK_SINK,
+        ref: sent.ts,
+        detail: { channel: sent.channel, ts: sent.ts, original: snapshot.ts, update: updated },
+      } satisfies Receipt;
+    }
+    const reply = yield* postMessage(snapshot.channel, alert, snapshot.ts);
+    return {
+      sink: SLACK_SINK,
+      ref: reply.ts,
+      detail: { channel: reply.channel, ts: reply.ts, thread_ts: snapshot.ts, update: "updated" },
+    } satisfies Receipt;
+  });
+
+  return { name: SLACK_SINK, deliver };
+};

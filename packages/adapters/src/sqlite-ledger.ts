@@ -1,0 +1,220 @@
+import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { type CaseRecord, type Claim, DeliveryLedger, LedgerError, type Receipt } from "@offboard/core";
+import type BetterSqlite3 from "better-sqlite3";
+import { Clock, Effect, Layer, type Scope } from "effect";
+
+/**
+ * The delivery ledger in a local SQLite file, for `offboard replay` and `offboard worker` on one machine.
+ *
+ * Several processes may share the file: WAL mode lets readers and one writer work side by side, and each
+ * claim is one `BEGIN IMMEDIATE` transaction (an upsert that only takes over a missing row or an expired
+ * lease, then a read-back), so two processes can never both hold a claim on one (event, sink).
+ *
+ * better-sqlite3 is imported lazily when the layer is built: the Lambda bundle marks it external and
+ * never builds this layer, so it never loads the native module.
+ */
+
+/** Where the ledger lives when no path is given: under the state directory `.offboard/` of the cwd. */
+export const DEFAULT_SQLITE_LEDGER_PATH = ".offboard/ledger.sqlite";
+
+export interface SqliteLedgerOptions {
+  /** The database file (created with its directory when missing); `:memory:` for a private in-memory ledger. */
+  readonly path?: string;
+  /** How long a statement waits for another process's write lock before failing (default 5000 ms). */
+  readonly busyTimeoutMs?: number;
+}
+
+/** Schema migrations, applied in order; `PRAGMA user_version` is the number applied so far. */
+const MIGRATIONS: ReadonlyArray<string> = [
+  `CREATE TABLE deliveries (
+     event_id     TEXT    NOT NULL,
+     sink         TEXT    NOT NULL,
+     state        TEXT    NOT NULL CHECK (state IN ('leased', 'done')),
+     token        TEXT,
+     lease_until  INTEGER,
+     receipt_json TEXT,
+     updated_at   INTEGER NOT NULL,
+     PRIMARY KEY (event_id, sink)
+   ) WITHOUT ROWID;
+   CREATE TABLE cases (
+     subject_id  TEXT    NOT NULL PRIMARY KEY,
+     record_json TEXT    NOT NULL,
+     updated_at  INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
+];
+
+/** The schema version this code writes. */
+export const SQLITE_LEDGER_SCHEMA_VERSION = MIGRATIONS.length;
+
+interface DeliveryRow {
+  readonly state: "leased" | "done";
+  readonly token: string | null;
+  readonly lease_until: number | null;
+  readonly receipt_json: string | null;
+}
+
+const ledgerError = (what: string, cause: unknown) =>
+  new LedgerError({
+    message: `${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
+    cause,
+  });
+
+const migrate = (db: BetterSqlite3.Database, path: string): void => {
+  db.transaction(() => {
+    const version = db.pragma("user_version", { simple: true }) as number;
+    if (version > MIGRATIONS.length) {
+      throw new Error(
+        `${path} has ledger schema version ${version}, newer than this offboard understands (${MIGRATIONS.length}); upgrade offboard`,
+      );
+    }
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    if (version !== MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);
+  }).immediate();
+};
+
+const parseReceipt = (json: string | null, where: string): Receipt => {
+  const value: unknown = json === null ? undefined : JSON.parse(json);
+  if (typeof value !== "object" || value === null || typeof (value as Receipt).sink !== "string") {
+    throw new Error(`the stored receipt of ${where} is not a receipt`);
+  }
+  return value as Receipt;
+};
+
+const parseCase = (json: string, subjectId: string): CaseRecord => {
+  const value: unknown = JSON.parse(json);
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    (value as CaseRecord).subjectId !== subjectId ||
+    typeof (value as CaseRecord).receipts !== "object"
+  ) {
+    throw new Error(`the stored case record of ${subjectId} is not a case record`);
+  }
+  return value as CaseRecord;
+};
+
+/** Builds the ledger over an open database (schema already migrated). */
+const ledgerOver = (db: BetterSqlite3.Database): DeliveryLedger["Service"] => {
+  const takeOver = db.prepare<
+    { eventId: string; sink: string; token: string; leaseUntil: number; now: number },
+    { token: string }
+  >(
+    `INSERT INTO deliveries (event_id, sink, state, token, lease_until, receipt_json, updated_at)
+     VALUES (:eventId, :sink, 'leased', :token, :leaseUntil, NULL, :now)
+     ON CONFLICT (event_id, sink) DO UPDATE
+       SET token = excluded.token, lease_until = excluded.lease_until, updated_at = excluded.updated_at
+       WHERE deliveries.state = 'leased' AND deliveries.lease_until <= :now
+     RETURNING token`,
+  );
+  const readDelivery = db.prepare<{ eventId: string; sink: string }, DeliveryRow>(
+    `SELECT state, token, lease_until, receipt_json FROM deliveries WHERE event_id = :eventId AND sink = :sink`,
+  );
+  const markDone = db.prepare<{ eventId: string; sink: string; receipt: string; now: number }>(
+    `INSERT INTO deliveries (event_id, sink, state, token, lease_until, receipt_json, updated_at)
+     VALUES (:eventId, :sink, 'done', NULL, NULL, :receipt, :now)
+     ON CONFLICT (event_id, sink) DO UPDATE
+       SET state = 'done', token = NULL, lease_until = NULL,
+           receipt_json = excluded.receipt_json, updated_at = excluded.updated_at
+       WHERE deliveries.state = 'leased'`,
+  );
+  const dropLease = db.prepare<{ eventId: string; sink: string; token: string }>(
+    `DELETE FROM deliveries WHERE event_id = :eventId AND sink = :sink AND state = 'leased' AND token = :token`,
+  );
+  const readCase = db.prepare<{ subjectId: string }, { record_json: string }>(
+    `SELECT record_json FROM cases WHERE subject_id = :subjectId`,
+  );
+  const writeCase = db.prepare<{ subjectId: string; record: string; now: number }>(
+    `INSERT INTO cases (subject_id, record_json, updated_at) VALUES (:subjectId, :record, :now)
+     ON CONFLICT (subject_id) DO UPDATE SET record_json = excluded.record_json, updated_at = excluded.updated_at`,
+  );
+
+  const claimTx = db.transaction((eventId: string, sink: string, now: number, leaseMs: number): Claim => {
+    const token = randomUUID();
+    const leaseUntil = now + leaseMs;
+    if (takeOver.get({ eventId, sink, token, leaseUntil, now }) !== undefined) {
+      return { _tag: "Claimed", token, leaseUntil };
+    }
+    const row = readDelivery.get({ eventId, sink });
+    if (row === undefined) throw new Error(`claim of ${eventId}/${sink} neither took the row nor found it`);
+    if (row.state === "done") {
+      return { _tag: "Completed", receipt: parseReceipt(row.receipt_json, `${eventId}/${sink}`) };
+    }
+    return { _tag: "Busy", leaseUntil: row.lease_until ?? now };
+  });
+
+  const attempt = <A>(what: string, f: () => A) =>
+    Effect.try({ try: f, catch: (cause) => ledgerError(`SQLite ledger ${what} failed`, cause) });
+
+  return {
+    claim: (eventId, sink, leaseMs) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        attempt(`claim of ${eventId}/${sink}`, () => claimTx.immediate(eventId, sink, now, leaseMs)),
+      ),
+    complete: (eventId, sink, _token, receipt) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        attempt(`complete of ${eventId}/${sink}`, () => {
+          markDone.run({ eventId, sink, receipt: JSON.stringify(receipt), now });
+        }),
+      ),
+    release: (eventId, sink, token) =>
+      attempt(`release of ${eventId}/${sink}`, () => {
+        dropLease.run({ eventId, sink, token });
+      }),
+    getCase: (subjectId) =>
+      attempt(`read of the case of ${subjectId}`, () => {
+        const row = readCase.get({ subjectId });
+        return row === undefined ? undefined : parseCase(row.record_json, subjectId);
+      }),
+    putCase: (record) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        attempt(`write of the case of ${record.subjectId}`, () => {
+          writeCase.run({ subjectId: record.subjectId, record: JSON.stringify(record), now });
+        }),
+      ),
+  };
+};
+
+/** Opens (creating when missing) and migrates the ledger database. The caller closes it. */
+const openDatabase = Effect.fn("SqliteLedger.open")(function* (options: SqliteLedgerOptions) {
+  const path = options.path ?? DEFAULT_SQLITE_LEDGER_PATH;
+  const { default: Database } = yield* Effect.tryPromise({
+    try: () => import("better-sqlite3"),
+    catch: (cause) => ledgerError("cannot load better-sqlite3 (the SQLite ledger needs it installed)", cause),
+  });
+  return yield* Effect.try({
+    try: () => {
+      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+      const db = new Database(path, { timeout: options.busyTimeoutMs ?? 5_000 });
+      try {
+        if (path !== ":memory:") db.pragma("journal_mode = WAL");
+        db.pragma("synchronous = NORMAL");
+        migrate(db, path);
+        return db;
+      } catch (e) {
+        db.close();
+        throw e;
+      }
+    },
+    catch: (cause) => ledgerError(`cannot open the SQLite ledger at ${path}`, cause),
+  });
+});
+
+/**
+ * A `DeliveryLedger` over the SQLite file at `path` (default `.offboard/ledger.sqlite`), open for as long
+ * as the scope it is built in; the database is closed when that scope closes.
+ */
+export const makeSqliteLedger = (
+  options: SqliteLedgerOptions = {},
+): Effect.Effect<DeliveryLedger["Service"], LedgerError, Scope.Scope> =>
+  Effect.map(
+    Effect.acquireRelease(openDatabase(options), (db) => Effect.sync(() => db.close())),
+    ledgerOver,
+  );
+
+export const SqliteLedger = {
+  /** The ledger as a layer: `SqliteLedger.layer({ path: ".offboard/ledger.sqlite" })`. */
+  layer: (options: SqliteLedgerOptions = {}): Layer.Layer<DeliveryLedger, LedgerError> =>
+    Layer.effect(DeliveryLedger, makeSqliteLedger(options)),
+} as const;

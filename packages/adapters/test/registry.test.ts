@@ -1,0 +1,90 @@
+import { HrisDirectory, type Sink, SinkError } from "@offboard/core";
+import { Effect } from "effect";
+import { describe, expect, it } from "vitest";
+import {
+  type AppConfig,
+  CONFIG_KEYS,
+  configFromSources,
+  HRIS_REQUIRES,
+  hrisFromConfig,
+  KNOWN_SINKS,
+  SINK_REGISTRY,
+  sinksFromConfig,
+} from "../src/index.ts";
+
+/** A valid value for each key a sink requires. */
+const SAMPLE: Readonly<Record<string, string>> = {
+  SLACK_BOT_TOKEN: "xoxb-registry-test",
+  SLACK_CHANNEL_ID: "C0123456789",
+  JIRA_BASE_URL: "https://acme.atlassian.net",
+  JIRA_EMAIL: "bot@acme.com",
+  JIRA_API_TOKEN: "jira-registry-test",
+  JIRA_PROJECT_KEY: "IT",
+  BAMBOOHR_COMPANY_DOMAIN: "acme",
+  BAMBOOHR_API_KEY: "bamboo-registry-test",
+};
+
+const envWith = (keys: ReadonlyArray<string>): Record<string, string> =>
+  Object.fromEntries(keys.map((k) => [k, SAMPLE[k] ?? `missing sample for ${k}`]));
+
+const configWith = (keys: ReadonlyArray<string>): AppConfig => {
+  const result = configFromSources(envWith(keys));
+  if (result._tag === "Failure") throw new Error(result.failure.message);
+  return result.success;
+};
+
+const previewSink = (name: string): Sink => ({
+  name,
+  deliver: () => Effect.fail(new SinkError({ sink: name, failure: "permanent", message: "preview only" })),
+});
+
+describe("SINK_REGISTRY", () => {
+  it("knows the Slack and Jira sinks", () => {
+    expect(KNOWN_SINKS).toEqual(["slack", "jira"]);
+  });
+
+  it.each(KNOWN_SINKS)("activates %s when exactly its required keys are set", (name) => {
+    const sinks = sinksFromConfig(configWith(SINK_REGISTRY[name].requires));
+    expect(sinks.map((s) => s.name)).toEqual([name]);
+  });
+
+  it.each(KNOWN_SINKS)("documents every key %s requires", (name) => {
+    const documented = new Set(CONFIG_KEYS.map((k) => k.name));
+    expect(SINK_REGISTRY[name].requires.filter((k) => !documented.has(k))).toEqual([]);
+  });
+});
+
+describe("sinksFromConfig", () => {
+  it("builds every active sink in registry order", () => {
+    const sinks = sinksFromConfig(configWith([...SINK_REGISTRY.jira.requires, ...SINK_REGISTRY.slack.requires]));
+    expect(sinks.map((s) => s.name)).toEqual(["slack", "jira"]);
+  });
+
+  it("builds nothing when nothing is configured", () => {
+    expect(sinksFromConfig(configWith([]))).toEqual([]);
+  });
+
+  it("adds extra sinks after the configured ones", () => {
+    const sinks = sinksFromConfig(configWith(SINK_REGISTRY.slack.requires), [previewSink("console")]);
+    expect(sinks.map((s) => s.name)).toEqual(["slack", "console"]);
+  });
+
+  it("lets an extra sink stand in for a configured one of the same name", () => {
+    const preview = previewSink("slack");
+    const sinks = sinksFromConfig(configWith(SINK_REGISTRY.slack.requires), [preview]);
+    expect(sinks).toEqual([preview]);
+  });
+});
+
+describe("hrisFromConfig", () => {
+  const configured = (config: AppConfig) =>
+    Effect.runPromise(Effect.map(HrisDirectory, (h) => h.configured).pipe(Effect.provide(hrisFromConfig(config))));
+
+  it("uses BambooHR when its keys are set", async () => {
+    expect(await configured(configWith(HRIS_REQUIRES))).toBe(true);
+  });
+
+  it("says 'not configured' when BambooHR is not set up", async () => {
+    expect(await configured(configWith([]))).toBe(false);
+  });
+});

@@ -1,0 +1,98 @@
+/** Factories for the Slack and Jira sink tests: realistic defaults, override what the test is about. */
+import type { CaseRecord, DeliveryContext, HrisStatus, OffboardingEvent, Receipt } from "@offboard/core";
+import { Effect, Redacted } from "effect";
+import type { JiraSettings, SlackSettings } from "../src/settings.ts";
+
+let seq = 0;
+
+/** A routed offboarding event (a deactivation of Jane Doe by an IT admin, unless overridden). */
+export const offboardingEvent = (overrides: Partial<OffboardingEvent> = {}): OffboardingEvent => {
+  seq += 1;
+  return {
+    id: `5e1b7a3c-${String(seq).padStart(4, "0")}-11ef-9a1b-0242ac120002`,
+    kind: "deactivated",
+    eventType: "user.lifecycle.deactivate",
+    occurredAt: "2026-11-03T09:15:12.345Z",
+    subject: { id: "00u1abcdEFGHijkl0x7", login: "jane.doe@example.com", displayName: "Jane Doe", type: "User" },
+    actor: { id: "00uadmin000000000001", login: "it.admin@example.com", displayName: "IT Admin", type: "User" },
+    client: { ip: "198.51.100.7", geo: "Berlin, Berlin, Germany" },
+    transactionId: "YmFzZTY0dHhpZA",
+    ...overrides,
+  };
+};
+
+/** The follow-up (reactivation) of the same user. */
+export const reactivation = (overrides: Partial<OffboardingEvent> = {}): OffboardingEvent =>
+  offboardingEvent({
+    kind: "reactivated",
+    eventType: "user.lifecycle.reactivate",
+    occurredAt: "2026-11-04T10:00:00.000Z",
+    ...overrides,
+  });
+
+export interface ContextSpec {
+  readonly case?: CaseRecord | undefined;
+  readonly followUp?: boolean;
+  readonly hris?: HrisStatus;
+  readonly receipts?: ReadonlyArray<Receipt>;
+}
+
+export const deliveryContext = (event: OffboardingEvent, spec: ContextSpec = {}): DeliveryContext => ({
+  case: spec.case,
+  followUp: spec.followUp ?? false,
+  hris: spec.hris ?? { _tag: "NotChecked", why: "not asked for this kind" },
+  receipts: new Map((spec.receipts ?? []).map((r) => [r.sink, r] as const)),
+  idempotencyKey: `${event.id}:test`,
+});
+
+/** A case opened by a deactivation, with the given receipts. */
+export const openCase = (receipts: Record<string, Receipt>, overrides: Partial<CaseRecord> = {}): CaseRecord => ({
+  subjectId: "00u1abcdEFGHijkl0x7",
+  openedBy: "5e1b7a3c-0000-11ef-9a1b-0242ac120002",
+  openedKind: "deactivated",
+  lastPublished: Date.parse("2026-11-03T09:15:12.345Z"),
+  lastKind: "deactivated",
+  receipts,
+  ...overrides,
+});
+
+export const SLACK_TOKEN = "xoxb-test-0000-secret";
+export const JIRA_TOKEN = "ATATT3x-test-secret";
+
+export const slackSettings = (apiBase: string, overrides: Partial<SlackSettings> = {}): SlackSettings => ({
+  token: Redacted.make(SLACK_TOKEN),
+  channelId: "C0123456789",
+  apiUrl: `${apiBase}/api/`,
+  timeZone: "UTC",
+  timeoutMs: 2_000,
+  maxRetries: 0,
+  ...overrides,
+});
+
+export const jiraSettings = (baseUrl: string, overrides: Partial<JiraSettings> = {}): JiraSettings => ({
+  baseUrl,
+  email: "offboard-bot@example.com",
+  apiToken: Redacted.make(JIRA_TOKEN),
+  projectKey: "IT",
+  issueType: "Task",
+  kinds: ["deactivated"],
+  checklist: ["Revoke SaaS sessions", "Recover laptop"],
+  labels: [],
+  timeoutMs: 2_000,
+  maxRetries: 0,
+  ...overrides,
+});
+
+/** Runs an effect to its Result (Success / Failure), for asserting on classified failures. */
+export const run = <A, E>(eff: Effect.Effect<A, E>) => Effect.runPromise(Effect.result(eff));
+
+/** A port nothing listens on: bind, note the port, close. */
+export const closedPortUrl = async (): Promise<string> => {
+  const { createServer } = await import("node:net");
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const addr = server.address();
+  const port = typeof addr === "object" && addr !== null ? addr.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+};
