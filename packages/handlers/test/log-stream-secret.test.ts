@@ -8,7 +8,8 @@ import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secre
 import { Redacted } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OktaTokenSecretError } from "../src/log-stream/errors.ts";
-import { loadOktaToken } from "../src/log-stream/handler.ts";
+import { handler, loadOktaToken } from "../src/log-stream/handler.ts";
+import { startFakeOkta } from "./log-stream.fake-okta.ts";
 
 const motoAvailable = (() => {
   try {
@@ -18,7 +19,8 @@ const motoAvailable = (() => {
     return false;
   }
 })();
-if (!motoAvailable) console.warn("moto_server not on PATH: skipping the Secrets Manager tests of the log-stream handler");
+if (!motoAvailable)
+  console.warn("moto_server not on PATH: skipping the Secrets Manager tests of the log-stream handler");
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -49,12 +51,18 @@ const waitForMoto = async (endpoint: string) => {
 const secretWith = async (name: string, value: string) =>
   (await client.send(new CreateSecretCommand({ Name: name, SecretString: value }))).ARN ?? "";
 
-describe.skipIf(!motoAvailable)("loadOktaToken (Secrets Manager)", () => {
+describe.skipIf(!motoAvailable)("log-stream handler with Secrets Manager (moto)", () => {
+  const savedEnv = { ...process.env };
   beforeAll(async () => {
     const port = await freePort();
     moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
     const endpoint = `http://127.0.0.1:${port}`;
     await waitForMoto(endpoint);
+    // For the Lambda entry point, which builds its own client from the environment.
+    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = endpoint;
+    process.env.AWS_REGION = "us-east-1";
+    process.env.AWS_ACCESS_KEY_ID = "testing";
+    process.env.AWS_SECRET_ACCESS_KEY = "testing";
     client = new SecretsManagerClient({
       endpoint,
       region: "us-east-1",
@@ -65,6 +73,7 @@ describe.skipIf(!motoAvailable)("loadOktaToken (Secrets Manager)", () => {
   afterAll(() => {
     client?.destroy();
     moto?.kill();
+    process.env = savedEnv;
   });
 
   it("reads the OKTA_API_TOKEN key of a JSON secret as a redacted value", async () => {
@@ -102,5 +111,28 @@ describe.skipIf(!motoAvailable)("loadOktaToken (Secrets Manager)", () => {
 
     expect(error).toBeInstanceOf(OktaTokenSecretError);
     expect(String(error)).toContain(arn);
+  });
+
+  it("runs the Lambda entry point end to end: token from Secrets Manager, stream created in Okta", async () => {
+    const okta = await startFakeOkta("00token-from-secrets-manager");
+    try {
+      const arn = await secretWith("offboard-e2e", JSON.stringify({ OKTA_API_TOKEN: okta.token }));
+
+      const res = await handler({
+        RequestType: "Create",
+        ResourceProperties: {
+          OktaOrgUrl: okta.url,
+          SecretArn: arn,
+          Name: "offboard",
+          AccountId: "123456789012",
+          Region: "us-east-1",
+          EventSourceName: "offboard",
+        },
+      });
+
+      expect(okta.streams.get(res.PhysicalResourceId)?.status).toBe("ACTIVE");
+    } finally {
+      await okta.close();
+    }
   });
 });

@@ -141,7 +141,8 @@ export const startFakeOkta = async (token = "00fake-okta-api-token-value"): Prom
         "x-rate-limit-reset": String(serverNow + limited),
       });
     }
-    if (forbidden) return send(403, oktaError("E0000006", "You do not have permission to perform the requested action"));
+    if (forbidden)
+      return send(403, oktaError("E0000006", "You do not have permission to perform the requested action"));
 
     const parts = url.pathname.split("/").filter(Boolean); // api v1 logStreams [id] [lifecycle] [op]
     if (parts[0] !== "api" || parts[1] !== "v1" || parts[2] !== "logStreams") {
@@ -176,14 +177,26 @@ export const startFakeOkta = async (token = "00fake-okta-api-token-value"): Prom
     if (id === undefined && method === "POST") {
       const b = (body ?? {}) as Partial<FakeStream>;
       const st = b.settings;
-      if (b.type !== "aws_eventbridge" || typeof b.name !== "string" || !st?.accountId || !st.region || !st.eventSourceName) {
+      if (
+        b.type !== "aws_eventbridge" ||
+        typeof b.name !== "string" ||
+        !st?.accountId ||
+        !st.region ||
+        !st.eventSourceName
+      ) {
         return send(400, oktaError("E0000001", "Api validation failed: logStream", ["settings: required"]));
       }
       if ([...streams.values()].some((s) => s.name === b.name)) {
-        return send(400, oktaError("E0000001", "Api validation failed: name", ["name: A log stream with this name already exists."]));
+        return send(
+          400,
+          oktaError("E0000001", "Api validation failed: name", ["name: A log stream with this name already exists."]),
+        );
       }
       if (streams.size >= 2) {
-        return send(400, oktaError("E0000001", "Api validation failed: logStream", ["Maximum number of log streams reached."]));
+        return send(
+          400,
+          oktaError("E0000001", "Api validation failed: logStream", ["Maximum number of log streams reached."]),
+        );
       }
       const created = fake.seed({ name: b.name, settings: { ...st }, status: fake.createdStatus });
       return send(200, view(created, base));
@@ -199,7 +212,10 @@ export const startFakeOkta = async (token = "00fake-okta-api-token-value"): Prom
     if (parts.length === 4 && method === "PUT") {
       const b = (body ?? {}) as Partial<FakeStream>;
       if (JSON.stringify(b.settings) !== JSON.stringify(stream.settings)) {
-        return send(400, oktaError("E0000001", "Api validation failed: settings", ["settings: This property is write-once."]));
+        return send(
+          400,
+          oktaError("E0000001", "Api validation failed: settings", ["settings: This property is write-once."]),
+        );
       }
       stream.name = String(b.name);
       stream.lastUpdated = new Date().toISOString();

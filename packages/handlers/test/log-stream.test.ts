@@ -1,10 +1,6 @@
 import { Redacted } from "effect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  LogStreamConfigError,
-  OktaAuthError,
-  OktaRetriesExhaustedError,
-} from "../src/log-stream/errors.ts";
+import { LogStreamConfigError, OktaAuthError, OktaRetriesExhaustedError } from "../src/log-stream/errors.ts";
 import {
   type CustomResourceEvent,
   handleLogStreamEvent,
@@ -59,15 +55,17 @@ const deleteEvent = (physicalId: string, props = properties()): CustomResourceEv
   ResourceProperties: props,
 });
 
-const clientFor = (token = okta.token, maxAttempts = 4) => async (props: LogStreamProperties) =>
-  makeOktaLogStreamClient({
-    orgUrl: props.oktaOrgUrl,
-    token: Redacted.make(token),
-    maxAttempts,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-  });
+const clientFor =
+  (token = okta.token, maxAttempts = 4) =>
+  async (props: LogStreamProperties) =>
+    makeOktaLogStreamClient({
+      orgUrl: props.oktaOrgUrl,
+      token: Redacted.make(token),
+      maxAttempts,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+    });
 
 const run = (event: CustomResourceEvent, token?: string, maxAttempts?: number) =>
   handleLogStreamEvent(event, clientFor(token, maxAttempts));
@@ -102,7 +100,10 @@ describe("Create", () => {
     const res = await run(createEvent());
 
     expect(okta.streams.get(res.PhysicalResourceId)?.status).toBe("ACTIVE");
-    expect(mutatingCalls()).toEqual(["POST /api/v1/logStreams", `POST /api/v1/logStreams/${res.PhysicalResourceId}/lifecycle/activate`]);
+    expect(mutatingCalls()).toEqual([
+      "POST /api/v1/logStreams",
+      `POST /api/v1/logStreams/${res.PhysicalResourceId}/lifecycle/activate`,
+    ]);
   });
 
   it("adopts an existing stream with the same name and settings instead of failing", async () => {
@@ -199,7 +200,11 @@ describe("Update", () => {
     const created = await run(createEvent());
 
     const res = await run(
-      updateEvent(created.PhysicalResourceId, properties(), properties({ Name: "offboard-2", EventSourceName: "offboard2" })),
+      updateEvent(
+        created.PhysicalResourceId,
+        properties(),
+        properties({ Name: "offboard-2", EventSourceName: "offboard2" }),
+      ),
     );
 
     expect(res.PhysicalResourceId).not.toBe(created.PhysicalResourceId);
@@ -211,9 +216,9 @@ describe("Update", () => {
   it("explains that the name must change too when a write-once setting changes under the same name", async () => {
     const created = await run(createEvent());
 
-    const error = await run(updateEvent(created.PhysicalResourceId, properties(), properties({ Region: "eu-west-1" }))).catch(
-      (e: unknown) => e,
-    );
+    const error = await run(
+      updateEvent(created.PhysicalResourceId, properties(), properties({ Region: "eu-west-1" })),
+    ).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(LogStreamConfigError);
     expect(String(error)).toContain("Change the stream name as well");
@@ -326,7 +331,9 @@ describe("retryDelayMs and nextLink", () => {
   });
 
   it("reads the next link among several relations", () => {
-    expect(nextLink('<https://x/a?after=1>; rel="self", <https://x/a?after=2>; rel="next"')).toBe("https://x/a?after=2");
+    expect(nextLink('<https://x/a?after=1>; rel="self", <https://x/a?after=2>; rel="next"')).toBe(
+      "https://x/a?after=2",
+    );
     expect(nextLink('<https://x/a>; rel="self"')).toBeUndefined();
   });
 });

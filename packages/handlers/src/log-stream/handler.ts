@@ -66,7 +66,9 @@ export const handler = async (event: CustomResourceEvent): Promise<CustomResourc
     return response;
   } catch (e) {
     const tag = typeof e === "object" && e !== null && "_tag" in e ? String(e._tag) : "Error";
-    console.error(JSON.stringify({ message: "Okta log stream request failed", ...started, error: tag, detail: String(e) }));
+    console.error(
+      JSON.stringify({ message: "Okta log stream request failed", ...started, error: tag, detail: String(e) }),
+    );
     throw e;
   }
 };

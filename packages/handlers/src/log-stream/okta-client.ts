@@ -238,7 +238,12 @@ export const makeOktaLogStreamClient = (options: OktaLogStreamClientOptions): Ok
       });
     }
     // Unreachable: the loop always returns or throws on its last attempt.
-    throw new OktaRetriesExhaustedError({ message: `Okta ${operation} failed`, operation, status: lastStatus, attempts: maxAttempts });
+    throw new OktaRetriesExhaustedError({
+      message: `Okta ${operation} failed`,
+      operation,
+      status: lastStatus,
+      attempts: maxAttempts,
+    });
   };
 
   const path = (id: string) => `/api/v1/logStreams/${encodeURIComponent(id)}`;

@@ -1,0 +1,137 @@
+/**
+ * The app's configuration: what `bin/app.ts` reads from CDK context (`cdk.json` or `-c key=value`) and
+ * what `OffboardingStack` takes as props. Validated in one place with errors that name the context key.
+ */
+import { OKTA_PARTNER_SOURCE_PREFIX } from "@offboard/core";
+import type { QueueEncryption } from "./okta-event-ingest.ts";
+
+export interface OffboardConfig {
+  /** Okta org base URL, e.g. https://acme.okta.com (context `oktaOrgUrl`). */
+  readonly oktaOrgUrl: string;
+  /** Org subdomain in the partner event source name; defaults to the URL's first host label (`oktaOrgName`). */
+  readonly oktaOrgName?: string;
+  /** Full ARN (with its 6-character suffix) of the JSON secret (context `secretArn`). */
+  readonly secretArn: string;
+  /** Okta log stream name (context `logStreamName`, default "offboard"). */
+  readonly logStreamName?: string;
+  /** Log stream `eventSourceName` (context `eventSourceName`, default "offboard"). */
+  readonly eventSourceName?: string;
+  /**
+   * The stream was created elsewhere (Admin Console, Terraform): its partner event source name,
+   * `aws.partner/okta.com/<org>/<name>`. The stack then creates no log stream (context `existingEventSourceName`).
+   */
+  readonly existingEventSourceName?: string;
+  readonly slackChannelId?: string;
+  readonly jiraBaseUrl?: string;
+  readonly jiraEmail?: string;
+  readonly jiraProjectKey?: string;
+  readonly jiraIssueType?: string;
+  readonly bambooHrCompanyDomain?: string;
+  /** "SQS_MANAGED" (default) or "KMS" (context `queueEncryption`). */
+  readonly queueEncryption?: QueueEncryption;
+  readonly maxReceiveCount?: number;
+  readonly batchSize?: number;
+  readonly maxConcurrency?: number;
+  readonly workerTimeoutSeconds?: number;
+  /** Existing SNS topic for alarm notifications (context `alarmTopicArn`). */
+  readonly alarmTopicArn?: string;
+  /** E-mail subscribed to a created alarm topic (context `alarmEmail`). */
+  readonly alarmEmail?: string;
+}
+
+/** Values used by `npm run synth` (context `offboard:example=true`) so the template can be inspected offline. */
+export const EXAMPLE_CONFIG: OffboardConfig = {
+  oktaOrgUrl: "https://example.okta.com",
+  secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:offboard-AbCdEf",
+  slackChannelId: "C0123456789",
+  jiraBaseUrl: "https://example.atlassian.net",
+  jiraEmail: "offboard-bot@example.com",
+  jiraProjectKey: "IT",
+  jiraIssueType: "Task",
+  bambooHrCompanyDomain: "example",
+};
+
+const STRING_KEYS = [
+  "oktaOrgUrl",
+  "oktaOrgName",
+  "secretArn",
+  "logStreamName",
+  "eventSourceName",
+  "existingEventSourceName",
+  "slackChannelId",
+  "jiraBaseUrl",
+  "jiraEmail",
+  "jiraProjectKey",
+  "jiraIssueType",
+  "bambooHrCompanyDomain",
+  "queueEncryption",
+  "alarmTopicArn",
+  "alarmEmail",
+] as const;
+const NUMBER_KEYS = ["maxReceiveCount", "batchSize", "maxConcurrency", "workerTimeoutSeconds"] as const;
+export const CONTEXT_KEYS = [...STRING_KEYS, ...NUMBER_KEYS];
+
+const COMPLETE_SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Validate a configuration; every problem is listed, each naming its context key. */
+export const validateConfig = (config: OffboardConfig): OffboardConfig => {
+  const problems: Array<string> = [];
+  if (!config.oktaOrgUrl) problems.push("oktaOrgUrl is required (e.g. -c oktaOrgUrl=https://acme.okta.com)");
+  else if (!/^https:\/\/[^/]+/.test(config.oktaOrgUrl))
+    problems.push(`oktaOrgUrl must be an https URL, got ${config.oktaOrgUrl}`);
+  if (!config.secretArn) problems.push("secretArn is required (the full ARN of the JSON secret)");
+  else if (!COMPLETE_SECRET_ARN.test(config.secretArn)) {
+    problems.push(
+      `secretArn must be a complete Secrets Manager ARN ending in its 6-character suffix, got ${config.secretArn}`,
+    );
+  }
+  if (
+    config.existingEventSourceName !== undefined &&
+    !config.existingEventSourceName.startsWith(OKTA_PARTNER_SOURCE_PREFIX)
+  ) {
+    problems.push(
+      `existingEventSourceName must start with ${OKTA_PARTNER_SOURCE_PREFIX}, got ${config.existingEventSourceName}`,
+    );
+  }
+  if (
+    config.queueEncryption !== undefined &&
+    config.queueEncryption !== "SQS_MANAGED" &&
+    config.queueEncryption !== "KMS"
+  ) {
+    problems.push(`queueEncryption must be SQS_MANAGED or KMS, got ${String(config.queueEncryption)}`);
+  }
+  for (const key of NUMBER_KEYS) {
+    const value = config[key];
+    if (value !== undefined && (!Number.isInteger(value) || value <= 0)) {
+      problems.push(`${key} must be a positive integer, got ${String(value)}`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(
+      `offboard configuration is incomplete:\n  - ${problems.join("\n  - ")}\nSee docs/deploying.md.`,
+    );
+  }
+  return config;
+};
+
+/**
+ * Read the configuration from CDK context. `tryGetContext` is the only source, so `cdk.json`,
+ * `~/.cdk.json` and `-c key=value` all work. With `offboard:example=true`, missing keys take example values.
+ */
+export const configFromContext = (tryGetContext: (key: string) => unknown): OffboardConfig => {
+  const example = String(tryGetContext("offboard:example") ?? "false") === "true";
+  const out: Record<string, string | number> = example ? { ...EXAMPLE_CONFIG } : {};
+  for (const key of STRING_KEYS) {
+    const value = tryGetContext(key);
+    if (value !== undefined && value !== null && String(value).length > 0) out[key] = String(value);
+  }
+  for (const key of NUMBER_KEYS) {
+    const value = tryGetContext(key);
+    if (value !== undefined && value !== null && String(value).length > 0) out[key] = Number(value);
+  }
+  return validateConfig(out as unknown as OffboardConfig);
+};

@@ -1,0 +1,35 @@
+/**
+ * @offboard/infra: AWS CDK constructs and the app for offboard.
+ */
+export {
+  CONTEXT_KEYS,
+  ConfigError,
+  configFromContext,
+  EXAMPLE_CONFIG,
+  type OffboardConfig,
+  validateConfig,
+} from "./config.ts";
+export { DEFAULTS } from "./defaults.ts";
+export {
+  EXTERNAL_MODULES,
+  HANDLER_ENTRIES,
+  OffboardFunction,
+  type OffboardFunctionProps,
+  REPO_ROOT,
+} from "./lambda.ts";
+export { applyNagAcknowledgements, enableNagChecks } from "./nag-suppressions.ts";
+export { OffboardingAlarms, type OffboardingAlarmsProps } from "./offboarding-alarms.ts";
+export { OffboardingStack, type OffboardingStackProps } from "./offboarding-stack.ts";
+export { OffboardingWorker, type OffboardingWorkerProps, type WorkerSettings } from "./offboarding-worker.ts";
+export {
+  OktaEventIngest,
+  type OktaEventIngestProps,
+  type QueueEncryption,
+  toCdkEventPattern,
+} from "./okta-event-ingest.ts";
+export {
+  OktaLogStream,
+  type OktaLogStreamProps,
+  oktaOrgNameFromUrl,
+  partnerEventSourceName,
+} from "./okta-log-stream.ts";

@@ -1,0 +1,100 @@
+/**
+ * One way to build offboard's Lambda functions: Node.js 22 on ARM64, bundled by the locally installed
+ * esbuild (no Docker) into a minified ESM file with source maps, an explicit log group with retention,
+ * and an explicit role whose only built-in permission is writing to that log group (no managed policy).
+ */
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Duration, RemovalPolicy } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+
+/** The monorepo root (holds package-lock.json), found from this file. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+/** Lambda entry points in packages/handlers. */
+export const HANDLER_ENTRIES = {
+  sqsWorker: path.join(REPO_ROOT, "packages/handlers/src/sqs-worker.ts"),
+  logStream: path.join(REPO_ROOT, "packages/handlers/src/log-stream/handler.ts"),
+} as const;
+
+/**
+ * Modules left out of the bundle. better-sqlite3 is a native module used only by the local (CLI) ledger;
+ * the Lambda uses the DynamoDB ledger and must never load it.
+ */
+export const EXTERNAL_MODULES = ["better-sqlite3"];
+
+/** esbuild banner: lets bundled CommonJS dependencies call `require` and use `__dirname` inside ESM. */
+const ESM_REQUIRE_SHIM = [
+  "import { createRequire as __offboardCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __offboardFileURLToPath } from 'node:url';",
+  "import { dirname as __offboardDirname } from 'node:path';",
+  "const require = __offboardCreateRequire(import.meta.url);",
+  "const __filename = __offboardFileURLToPath(import.meta.url);",
+  "const __dirname = __offboardDirname(__filename);",
+].join(" ");
+
+export interface OffboardFunctionProps {
+  readonly entry: string;
+  readonly description: string;
+  readonly timeout: Duration;
+  readonly memorySize?: number;
+  readonly environment?: Record<string, string>;
+  readonly logRetention: logs.RetentionDays;
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** A bundled Node.js 22 function plus its role and log group, exposed as readonly fields. */
+export class OffboardFunction extends Construct {
+  public readonly function: NodejsFunction;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: OffboardFunctionProps) {
+    super(scope, id);
+    if (!existsSync(props.entry)) {
+      throw new Error(`Lambda entry ${props.entry} does not exist (expected in packages/handlers)`);
+    }
+    this.logGroup = new logs.LogGroup(this, "LogGroup", {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: `Execution role of ${props.description}`,
+    });
+    this.logGroup.grantWrite(this.role);
+    this.function = new NodejsFunction(this, "Function", {
+      entry: props.entry,
+      handler: "handler",
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      timeout: props.timeout,
+      memorySize: props.memorySize ?? 256,
+      role: this.role,
+      logGroup: this.logGroup,
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, "package-lock.json"),
+      environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: "node22",
+        platform: "node",
+        mainFields: ["module", "main"],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Bundle @aws-sdk/* too (CDK's default leaves it out): pins the SDK version the tests ran against.
+        externalModules: EXTERNAL_MODULES,
+        banner: ESM_REQUIRE_SHIM,
+        logLevel: LogLevel.ERROR,
+      },
+    });
+  }
+}

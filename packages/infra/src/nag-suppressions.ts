@@ -1,0 +1,47 @@
+/**
+ * Every cdk-nag (AwsSolutions) acknowledgement of the offboard app, each with its reason. Nothing else
+ * in the code base calls `Validations.of(...).acknowledge`; the tests fail on any finding not listed here.
+ */
+import { type CfnElement, Stack, Validations } from "aws-cdk-lib";
+import { AwsSolutionsChecks } from "cdk-nag";
+import type { IConstruct } from "constructs";
+import type { OffboardingStack } from "./offboarding-stack.ts";
+
+/** Run the AwsSolutions pack on every synth of `scope` (an App or Stage). */
+export const enableNagChecks = (scope: IConstruct) => {
+  Validations.of(scope).addPlugins(new AwsSolutionsChecks(scope));
+};
+
+const LAMBDA_RUNTIME_REASON =
+  "offboard targets the nodejs22.x runtime on purpose (issue 5, ARCHITECTURE.md): it is the runtime the handlers " +
+  "are tested and bundled for (esbuild target node22). Moving to a newer runtime is a deliberate upgrade with a " +
+  "test run, not something a linter should force.";
+
+export const applyNagAcknowledgements = (stack: OffboardingStack) => {
+  const functions = [stack.worker.lambda.function, stack.logStream?.handler.function].filter((f) => f !== undefined);
+  for (const fn of functions) {
+    Validations.of(fn).acknowledge({ id: "AwsSolutions-L1", reason: LAMBDA_RUNTIME_REASON });
+  }
+
+  if (stack.ingest.encryptionKey !== undefined) {
+    // Only with queueEncryption=KMS. `grantSendMessages` on a KMS-encrypted queue adds kms:Encrypt,
+    // kms:ReEncrypt* and kms:GenerateDataKey* (the family SQS needs to encrypt a message), on the one key.
+    const reason =
+      "Written by CDK's sqs grantSendMessages for a queue encrypted with a customer-managed key: SQS needs the " +
+      "ReEncrypt*/GenerateDataKey* family to encrypt messages the worker sends to the DLQ. The statement's only " +
+      "resource is the queue's own key.";
+    for (const action of ["kms:ReEncrypt*", "kms:GenerateDataKey*"]) {
+      Validations.of(stack.worker.lambda.role).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
+    }
+  }
+
+  if (stack.logStream !== undefined) {
+    const handlerArn = Stack.of(stack).getLogicalId(stack.logStream.handler.function.node.defaultChild as CfnElement);
+    Validations.of(stack.logStream.frameworkRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${handlerArn}.Arn>:*]`,
+      reason:
+        "Written by the CDK provider framework (lambda.grantInvoke): the framework may invoke only its own onEvent " +
+        "function, and `:*` covers that one function's versions and aliases. No other resource or action.",
+    });
+  }
+};

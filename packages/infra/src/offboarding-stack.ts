@@ -1,0 +1,110 @@
+/**
+ * `OffboardingStack`: Okta log stream -> partner bus -> rule -> SQS (+DLQ) -> worker Lambda, with the
+ * ledger table and alarms. Configured by `OffboardConfig` (from CDK context in bin/app.ts).
+ */
+import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import * as sns from "aws-cdk-lib/aws-sns";
+import type { Construct } from "constructs";
+import { type OffboardConfig, validateConfig } from "./config.ts";
+import { DEFAULTS } from "./defaults.ts";
+import { applyNagAcknowledgements } from "./nag-suppressions.ts";
+import { OffboardingAlarms } from "./offboarding-alarms.ts";
+import { OffboardingWorker } from "./offboarding-worker.ts";
+import { OktaEventIngest } from "./okta-event-ingest.ts";
+import { OktaLogStream } from "./okta-log-stream.ts";
+
+export interface OffboardingStackProps extends StackProps {
+  readonly config: OffboardConfig;
+}
+
+export class OffboardingStack extends Stack {
+  public readonly config: OffboardConfig;
+  public readonly secret: secretsmanager.ISecret;
+  /** Undefined when the stream is managed elsewhere (`existingEventSourceName`). */
+  public readonly logStream: OktaLogStream | undefined;
+  public readonly partnerEventSourceName: string;
+  public readonly ingest: OktaEventIngest;
+  public readonly worker: OffboardingWorker;
+  public readonly alarms: OffboardingAlarms;
+
+  constructor(scope: Construct, id: string, props: OffboardingStackProps) {
+    super(scope, id, {
+      description: "offboard: Okta user lifecycle events to Slack, Jira and HRIS checks",
+      ...props,
+    });
+    const config = validateConfig(props.config);
+    this.config = config;
+    this.secret = secretsmanager.Secret.fromSecretCompleteArn(this, "Secret", config.secretArn);
+
+    if (config.existingEventSourceName !== undefined) {
+      this.logStream = undefined;
+      this.partnerEventSourceName = config.existingEventSourceName;
+    } else {
+      this.logStream = new OktaLogStream(this, "OktaLogStream", {
+        oktaOrgUrl: config.oktaOrgUrl,
+        ...(config.oktaOrgName === undefined ? {} : { oktaOrgName: config.oktaOrgName }),
+        apiTokenSecret: this.secret,
+        name: config.logStreamName ?? DEFAULTS.logStreamName,
+        eventSourceName: config.eventSourceName ?? DEFAULTS.eventSourceName,
+      });
+      this.partnerEventSourceName = this.logStream.partnerEventSourceName;
+    }
+
+    const workerTimeout = Duration.seconds(config.workerTimeoutSeconds ?? DEFAULTS.workerTimeout.toSeconds());
+    this.ingest = new OktaEventIngest(this, "Ingest", {
+      partnerEventSourceName: this.partnerEventSourceName,
+      encryption: config.queueEncryption ?? "SQS_MANAGED",
+      maxReceiveCount: config.maxReceiveCount ?? DEFAULTS.maxReceiveCount,
+      visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * DEFAULTS.visibilityTimeoutFactor),
+    });
+    // Okta creates the partner event source when the stream is created; the bus can only follow it.
+    if (this.logStream !== undefined) this.ingest.eventBus.node.addDependency(this.logStream.customResource);
+
+    this.worker = new OffboardingWorker(this, "Worker", {
+      queue: this.ingest.queue,
+      deadLetterQueue: this.ingest.deadLetterQueue,
+      secret: this.secret,
+      timeout: workerTimeout,
+      batchSize: config.batchSize ?? DEFAULTS.batchSize,
+      maxConcurrency: config.maxConcurrency ?? DEFAULTS.maxConcurrency,
+      settings: {
+        oktaOrgUrl: config.oktaOrgUrl,
+        ...pick(config, [
+          "slackChannelId",
+          "jiraBaseUrl",
+          "jiraEmail",
+          "jiraProjectKey",
+          "jiraIssueType",
+          "bambooHrCompanyDomain",
+        ]),
+      },
+    });
+
+    this.alarms = new OffboardingAlarms(this, "Alarms", {
+      queue: this.ingest.queue,
+      deadLetterQueue: this.ingest.deadLetterQueue,
+      worker: this.worker.lambda.function,
+      rule: this.ingest.rule,
+      ...(config.alarmTopicArn === undefined
+        ? {}
+        : { topic: sns.Topic.fromTopicArn(this, "AlarmTopic", config.alarmTopicArn) }),
+      ...(config.alarmEmail === undefined ? {} : { notificationEmails: [config.alarmEmail] }),
+    });
+
+    new CfnOutput(this, "EventBusName", { value: this.ingest.eventBus.eventBusName });
+    new CfnOutput(this, "QueueUrl", { value: this.ingest.queue.queueUrl });
+    new CfnOutput(this, "DeadLetterQueueUrl", { value: this.ingest.deadLetterQueue.queueUrl });
+    new CfnOutput(this, "LedgerTableName", { value: this.worker.ledgerTable.tableName });
+    new CfnOutput(this, "WorkerFunctionName", { value: this.worker.lambda.function.functionName });
+    if (this.logStream !== undefined) new CfnOutput(this, "OktaLogStreamId", { value: this.logStream.logStreamId });
+
+    applyNagAcknowledgements(this);
+  }
+}
+
+const pick = <T extends object, K extends keyof T>(o: T, keys: ReadonlyArray<K>): Partial<Pick<T, K>> => {
+  const out: Partial<Pick<T, K>> = {};
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+};

@@ -1,0 +1,244 @@
+/**
+ * Configurations other than the default, synthesized without bundling (the template is what matters):
+ * KMS encryption, a created or existing alarm topic, a log stream managed elsewhere, custom redrive,
+ * plus the guards that turn a wrong configuration into a clear error.
+ */
+import { App, Duration, Stack } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import { describe, expect, it } from "vitest";
+import { ConfigError, configFromContext } from "../src/config.ts";
+import { OffboardingWorker } from "../src/offboarding-worker.ts";
+import { OktaEventIngest } from "../src/okta-event-ingest.ts";
+import { OktaLogStream, oktaOrgNameFromUrl } from "../src/okta-log-stream.ts";
+import {
+  asArray,
+  onlyResource,
+  policyStatements,
+  resourcesOfType,
+  synthStack,
+  unacknowledgedNagFindings,
+} from "./stack.fixtures.ts";
+
+describe("with queueEncryption=KMS and an alarm e-mail", () => {
+  const s = synthStack({ queueEncryption: "KMS", alarmEmail: "security@example.com" }, { bundle: false });
+
+  it("encrypts both queues with one rotating customer-managed key", () => {
+    const keys = resourcesOfType(s.template, "AWS::KMS::Key").filter(([id]) => id.startsWith("Ingest"));
+    expect(keys).toHaveLength(1);
+    const [keyId, key] = keys[0]!;
+
+    expect(key.Properties?.EnableKeyRotation).toBe(true);
+    for (const [, q] of resourcesOfType(s.template, "AWS::SQS::Queue")) {
+      expect(q.Properties?.KmsMasterKeyId).toEqual({ "Fn::GetAtt": [keyId, "Arn"] });
+    }
+  });
+
+  it("lets EventBridge use the key so failed deliveries can still be written to the DLQ", () => {
+    s.template.hasResourceProperties("AWS::KMS::Key", {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: "events.amazonaws.com" },
+            Action: Match.arrayWith(["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*"]),
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("has only the KMS wildcard actions CDK's SQS grants need, each acknowledged", () => {
+    const wildcardActions = policyStatements(s.template).flatMap(({ statement }) =>
+      asArray(statement.Action).filter((a) => a.includes("*")),
+    );
+
+    expect(wildcardActions.sort()).toEqual(["kms:GenerateDataKey*", "kms:ReEncrypt*"]);
+    expect(unacknowledgedNagFindings(s.app)).toEqual([]);
+  });
+
+  it("notifies an encrypted, TLS-only topic with the e-mail subscribed, on alarm and on recovery", () => {
+    const [topicId, topic] = onlyResource(s.template, "AWS::SNS::Topic");
+
+    expect(topic.Properties?.KmsMasterKeyId).toBeDefined();
+    s.template.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "security@example.com" });
+    s.template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+        ]),
+      },
+    });
+    for (const [, alarm] of resourcesOfType(s.template, "AWS::CloudWatch::Alarm")) {
+      expect(alarm.Properties?.AlarmActions).toEqual([{ Ref: topicId }]);
+      expect(alarm.Properties?.OKActions).toEqual([{ Ref: topicId }]);
+    }
+  });
+});
+
+describe("with a log stream created elsewhere (existingEventSourceName)", () => {
+  const s = synthStack(
+    {
+      existingEventSourceName: "aws.partner/okta.com/example/terraform",
+      alarmTopicArn: "arn:aws:sns:us-east-1:123456789012:ops",
+    },
+    { bundle: false },
+  );
+
+  it("creates no custom resource and attaches the bus to the given event source", () => {
+    expect(resourcesOfType(s.template, "Custom::OktaLogStream")).toEqual([]);
+    expect(resourcesOfType(s.template, "AWS::Lambda::Function")).toHaveLength(1);
+    s.template.hasResourceProperties("AWS::Events::EventBus", {
+      Name: "aws.partner/okta.com/example/terraform",
+      EventSourceName: "aws.partner/okta.com/example/terraform",
+    });
+  });
+
+  it("sends alarm notifications to the existing topic", () => {
+    for (const [, alarm] of resourcesOfType(s.template, "AWS::CloudWatch::Alarm")) {
+      expect(alarm.Properties?.AlarmActions).toEqual(["arn:aws:sns:us-east-1:123456789012:ops"]);
+    }
+  });
+
+  it("reports no unacknowledged AwsSolutions finding", () => {
+    expect(unacknowledgedNagFindings(s.app)).toEqual([]);
+  });
+});
+
+describe("tunable delivery", () => {
+  it("uses the configured maxReceiveCount, batch size, concurrency and worker timeout", () => {
+    const s = synthStack(
+      { maxReceiveCount: 3, batchSize: 5, maxConcurrency: 20, workerTimeoutSeconds: 120 },
+      { bundle: false },
+    );
+
+    s.template.hasResourceProperties("AWS::SQS::Queue", {
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }),
+      VisibilityTimeout: 720,
+    });
+    s.template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      BatchSize: 5,
+      ScalingConfig: { MaximumConcurrency: 20 },
+    });
+    s.template.hasResourceProperties("AWS::Lambda::Function", { Timeout: 120, Runtime: "nodejs22.x" });
+  });
+
+  it("refuses a queue whose visibility timeout is shorter than 6x the worker timeout", () => {
+    const stack = new Stack(new App(), "Guard");
+    const queue = new sqs.Queue(stack, "Queue", { visibilityTimeout: Duration.seconds(100) });
+    const secret = secretsmanager.Secret.fromSecretCompleteArn(
+      stack,
+      "S",
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf",
+    );
+
+    expect(
+      () => new OffboardingWorker(stack, "W", { queue, deadLetterQueue: queue, secret, timeout: Duration.seconds(30) }),
+    ).toThrow(/at least 6x the worker timeout \(30 s = 180 s\)/);
+  });
+
+  it("refuses a partner event source that is not Okta's", () => {
+    const stack = new Stack(new App(), "Guard");
+
+    expect(() => new OktaEventIngest(stack, "I", { partnerEventSourceName: "aws.partner/other.com/x/y" })).toThrow(
+      /must start with aws.partner\/okta.com\//,
+    );
+  });
+});
+
+describe("OktaLogStream", () => {
+  const secretIn = (stack: Stack) =>
+    secretsmanager.Secret.fromSecretCompleteArn(
+      stack,
+      "S",
+      "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf",
+    );
+
+  it("derives the org name from the org URL, or takes it explicitly for a custom domain", () => {
+    const stack = new Stack(new App({ context: { "aws:cdk:bundling-stacks": [] } }), "LS", {
+      env: { account: "123456789012", region: "eu-west-1" },
+    });
+    const secret = secretIn(stack);
+    const derived = new OktaLogStream(stack, "A", { oktaOrgUrl: "https://acme.okta.com", apiTokenSecret: secret });
+    const custom = new OktaLogStream(stack, "B", {
+      oktaOrgUrl: "https://login.acme.com",
+      oktaOrgName: "acme",
+      apiTokenSecret: secret,
+      name: "offboard-b",
+      eventSourceName: "b",
+    });
+
+    expect(derived.partnerEventSourceName).toBe("aws.partner/okta.com/acme/offboard");
+    expect(custom.partnerEventSourceName).toBe("aws.partner/okta.com/acme/b");
+    expect(oktaOrgNameFromUrl("https://acme.oktapreview.com")).toBe("acme");
+    Template.fromStack(stack).hasResourceProperties("Custom::OktaLogStream", {
+      Region: "eu-west-1",
+      Name: "offboard-b",
+    });
+  });
+
+  it("rejects an event source name Okta would refuse, before deploying", () => {
+    const stack = new Stack(new App(), "LS");
+
+    expect(
+      () =>
+        new OktaLogStream(stack, "A", {
+          oktaOrgUrl: "https://acme.okta.com",
+          apiTokenSecret: secretIn(stack),
+          eventSourceName: "no spaces",
+        }),
+    ).toThrow(/eventSourceName must be 1-75/);
+  });
+});
+
+describe("configuration from CDK context", () => {
+  const contextOf = (values: Record<string, unknown>) => (key: string) => values[key];
+
+  it("names every missing required key", () => {
+    const error = (() => {
+      try {
+        configFromContext(contextOf({}));
+      } catch (e) {
+        return e;
+      }
+    })();
+
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(String(error)).toContain("oktaOrgUrl is required");
+    expect(String(error)).toContain("secretArn is required");
+  });
+
+  it("rejects a secret ARN without its 6-character suffix", () => {
+    expect(() =>
+      configFromContext(
+        contextOf({
+          oktaOrgUrl: "https://acme.okta.com",
+          secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:offboard",
+        }),
+      ),
+    ).toThrow(/complete Secrets Manager ARN/);
+  });
+
+  it("reads numbers given as -c strings and keeps unset optional keys out", () => {
+    const config = configFromContext(
+      contextOf({
+        oktaOrgUrl: "https://acme.okta.com",
+        secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:offboard-AbCdEf",
+        maxReceiveCount: "3",
+      }),
+    );
+
+    expect(config).toEqual({
+      oktaOrgUrl: "https://acme.okta.com",
+      secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:offboard-AbCdEf",
+      maxReceiveCount: 3,
+    });
+  });
+
+  it("fills example values only when offboard:example=true", () => {
+    const config = configFromContext(contextOf({ "offboard:example": "true", oktaOrgUrl: "https://acme.okta.com" }));
+
+    expect(config.oktaOrgUrl).toBe("https://acme.okta.com");
+    expect(config.secretArn).toMatch(/^arn:aws:secretsmanager:/);
+  });
+});
