@@ -4,30 +4,41 @@
  * fails with ONE `ConfigError` listing every missing or invalid key. Secrets are `Redacted` from the
  * moment they are read. docs/configuration.md documents every key in `CONFIG_KEYS`.
  *
- * Precedence: for the four secret keys (SLACK_BOT_TOKEN, JIRA_API_TOKEN, BAMBOOHR_API_KEY,
- * OKTA_API_TOKEN) the secret wins over the environment, so a stale token left in an environment variable
- * cannot shadow a rotated one. For every other key the environment wins and the secret fills in keys the
+ * The core keys are listed here; each sink's keys, and how they are read, live in the sink's own file
+ * (a `SinkDefinition`, see sink-definition.ts) and are picked up from SINK_REGISTRY, so adding a sink
+ * never touches this file.
+ *
+ * Precedence: for the secret keys (`secret: true`: SLACK_BOT_TOKEN, JIRA_API_TOKEN, BAMBOOHR_API_KEY,
+ * OKTA_API_TOKEN, and any a new sink declares) the secret wins over the environment, so a stale token
+ * left in an environment variable cannot shadow a rotated one. For every other key the environment wins and the secret fills in keys the
  * environment does not set, so an operator can change a channel without editing the secret.
  */
 import { readFileSync } from "node:fs";
 import {
   DEFAULT_POLICY,
   LIFECYCLE_KINDS,
-  type LifecycleKind,
   type PipelineSettings,
   parsePolicyJson,
   type RoutingPolicy,
 } from "@offboard/core";
 import { Effect, Redacted, Result } from "effect";
 import { ConfigError } from "./errors.ts";
-import { activeSinkNames, KNOWN_SINKS, SINK_REGISTRY } from "./registry.ts";
+import { jiraSink } from "./jira.ts";
+import { activeSinkNames, SINK_REGISTRY } from "./registry.ts";
 import { DEFAULT_SECRET_TTL_MS, type SecretCache, type SecretValues, sharedSecretCache } from "./secrets.ts";
 import type { BambooHrSettings, JiraSettings, SlackSettings } from "./settings.ts";
+import type { CommonSettings, ConfigKey, SettingsReader, SinkDefinition, SinkRegistry } from "./sink-definition.ts";
+import { slackSink } from "./slack.ts";
 
 export interface AppConfig {
-  /** Present when the Slack sink is active (SLACK_BOT_TOKEN and SLACK_CHANNEL_ID set). */
+  /**
+   * The settings of every active sink, by sink name (registry order). A sink is built from here
+   * (`sinksFromConfig`); `sinkSettings(config, definition)` reads one back typed.
+   */
+  readonly sinks: Readonly<Record<string, unknown>>;
+  /** `sinks.slack`, typed: present when the Slack sink is active (SLACK_BOT_TOKEN and SLACK_CHANNEL_ID set). */
   readonly slack?: SlackSettings;
-  /** Present when the Jira sink is active. */
+  /** `sinks.jira`, typed: present when the Jira sink is active. */
   readonly jira?: JiraSettings;
   /** Present when the BambooHR cross-check is on. */
   readonly bamboohr?: BambooHrSettings;
@@ -45,50 +56,17 @@ export interface AppConfig {
   readonly secretArn?: string;
 }
 
-/** One documented setting. docs/configuration.md has one row per entry (a test checks it). */
-export interface ConfigKey {
-  readonly name: string;
-  /** True for credentials: read as `Redacted`, looked up in the secret first. */
-  readonly secret: boolean;
-  readonly default?: string;
-}
-
 const key = (name: string, secret = false, defaultValue?: string): ConfigKey =>
   defaultValue === undefined ? { name, secret } : { name, secret, default: defaultValue };
 
 export const DEFAULT_TIME_ZONE = "UTC";
 export const DEFAULT_STATE_DIR = ".offboard";
-export const DEFAULT_JIRA_ISSUE_TYPE = "Task";
-export const DEFAULT_JIRA_KINDS: ReadonlyArray<LifecycleKind> = ["deactivated"];
 export const DEFAULT_BAMBOOHR_CACHE_TTL_SECONDS = 300;
 
-/** The downstream steps a Jira offboarding ticket lists when JIRA_CHECKLIST is not set. */
-export const DEFAULT_JIRA_CHECKLIST: ReadonlyArray<string> = [
-  "Revoke active SaaS sessions and OAuth grants (Google Workspace, Microsoft 365, Slack, GitHub)",
-  "Transfer Google Drive / OneDrive files to the manager",
-  "Archive or delegate the mailbox and set an auto-reply",
-  "Recover the laptop and other hardware; wipe or lock it through MDM",
-  "Remove from payroll and benefits",
-  "Rotate shared credentials and secrets the person knew",
-  "Remove from on-call rotations, distribution lists and shared drives",
-];
-
-/** Every environment variable and secret key offboard reads. */
-export const CONFIG_KEYS: ReadonlyArray<ConfigKey> = [
+/** The settings that belong to no sink: secret, HR cross-check, Okta, routing, worker, local state. */
+export const CORE_CONFIG_KEYS: ReadonlyArray<ConfigKey> = [
   key("OFFBOARD_SECRET_ARN"),
   key("OFFBOARD_SECRET_TTL_SECONDS", false, "300"),
-  key("SLACK_BOT_TOKEN", true),
-  key("SLACK_CHANNEL_ID"),
-  key("SLACK_API_URL", false, "https://slack.com/api/"),
-  key("JIRA_BASE_URL"),
-  key("JIRA_EMAIL"),
-  key("JIRA_API_TOKEN", true),
-  key("JIRA_PROJECT_KEY"),
-  key("JIRA_ISSUE_TYPE", false, DEFAULT_JIRA_ISSUE_TYPE),
-  key("JIRA_KINDS", false, DEFAULT_JIRA_KINDS.join(",")),
-  key("JIRA_CHECKLIST", false, "(seven standard steps)"),
-  key("JIRA_REACTIVATE_TRANSITION"),
-  key("JIRA_LABELS"),
   key("BAMBOOHR_COMPANY_DOMAIN"),
   key("BAMBOOHR_API_KEY", true),
   key("BAMBOOHR_BASE_URL", false, "https://api.bamboohr.com"),
@@ -107,6 +85,15 @@ export const CONFIG_KEYS: ReadonlyArray<ConfigKey> = [
   key("AWS_ENDPOINT_URL"),
 ];
 
+/** The core keys, then every registered sink's keys, in registry order. */
+export const configKeys = (registry: SinkRegistry = SINK_REGISTRY): ReadonlyArray<ConfigKey> => [
+  ...CORE_CONFIG_KEYS,
+  ...Object.values(registry).flatMap((definition) => definition.keys),
+];
+
+/** Every environment variable and secret key offboard reads. */
+export const CONFIG_KEYS: ReadonlyArray<ConfigKey> = configKeys();
+
 /** The keys whose values are credentials. */
 export const SECRET_KEYS: ReadonlyArray<string> = CONFIG_KEYS.filter((k) => k.secret).map((k) => k.name);
 
@@ -118,9 +105,9 @@ export interface LoadConfigOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The secret to read when OFFBOARD_SECRET_ARN is set (default: one shared cache per process). */
   readonly secrets?: SecretCache;
+  /** The sinks to configure (default SINK_REGISTRY). */
+  readonly registry?: SinkRegistry;
 }
-
-const SECRET_SET = new Set(SECRET_KEYS);
 
 const orList = (keys: ReadonlyArray<string>): string =>
   keys.length <= 1 ? (keys[0] ?? "") : `${keys.slice(0, -1).join(", ")} and ${keys[keys.length - 1]}`;
@@ -128,21 +115,31 @@ const orList = (keys: ReadonlyArray<string>): string =>
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /** Reads raw values with the documented precedence, collecting every problem instead of stopping. */
-class Reader {
+class Reader implements SettingsReader {
   readonly problems: Array<string> = [];
+  private readonly declared: ReadonlySet<string>;
+  private readonly secretNames: ReadonlySet<string>;
   constructor(
     private readonly env: Readonly<Record<string, string | undefined>>,
     private readonly secret: SecretValues,
-  ) {}
+    keys: ReadonlyArray<ConfigKey>,
+  ) {
+    this.declared = new Set(keys.map((k) => k.name));
+    this.secretNames = new Set(keys.filter((k) => k.secret).map((k) => k.name));
+  }
 
   /** The trimmed value, or undefined when unset or blank. */
   raw(name: string): string | undefined {
+    if (!this.declared.has(name)) {
+      // A defect, not a configuration problem: the key would be undocumented and its precedence unknown.
+      throw new Error(`offboard reads ${name}, which no ConfigKey declares; add it to the sink's \`keys\``);
+    }
     const fromEnv = this.env[name]?.trim();
     const fromSecret = this.secret.get(name);
     const secretText = fromSecret === undefined ? undefined : Redacted.value(fromSecret).trim();
     const envValue = fromEnv === undefined || fromEnv.length === 0 ? undefined : fromEnv;
     const secretValue = secretText === undefined || secretText.length === 0 ? undefined : secretText;
-    return SECRET_SET.has(name) ? (secretValue ?? envValue) : (envValue ?? secretValue);
+    return this.secretNames.has(name) ? (secretValue ?? envValue) : (envValue ?? secretValue);
   }
 
   has(name: string): boolean {
@@ -230,78 +227,6 @@ const isTimeZone = (tz: string): boolean => {
   }
 };
 
-const readKinds = (r: Reader, name: string): ReadonlyArray<LifecycleKind> | undefined => {
-  const items = r.list(name, ",");
-  if (items === undefined) return undefined;
-  const unknown = items.filter((k) => !(LIFECYCLE_KINDS as ReadonlyArray<string>).includes(k));
-  if (unknown.length > 0) {
-    r.problems.push(
-      `${name} has unknown kind${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; known kinds are ${LIFECYCLE_KINDS.join(", ")}`,
-    );
-    return undefined;
-  }
-  return items as ReadonlyArray<LifecycleKind>;
-};
-
-const readSlack = (r: Reader, timeZone: string, oktaOrgUrl: string | undefined): SlackSettings | undefined => {
-  if (!r.completeness(SINK_REGISTRY.slack.requires)) return undefined;
-  const token = r.redacted("SLACK_BOT_TOKEN");
-  const channelId = r.string("SLACK_CHANNEL_ID");
-  if (channelId !== undefined && !/^[A-Z0-9]{9,}$/.test(channelId)) {
-    r.problems.push(
-      "SLACK_CHANNEL_ID must be a channel id such as C0123456789 (in Slack: channel details, bottom of the About tab), not a #name",
-    );
-  }
-  const apiUrl = r.url("SLACK_API_URL", { credentials: true });
-  if (token === undefined || channelId === undefined) return undefined;
-  return {
-    token,
-    channelId,
-    ...(apiUrl !== undefined ? { apiUrl: `${apiUrl}/` } : {}),
-    timeZone,
-    ...(oktaOrgUrl !== undefined ? { oktaOrgUrl } : {}),
-    timeoutMs: 4_000,
-    maxRetries: 2,
-  };
-};
-
-const readJira = (r: Reader): JiraSettings | undefined => {
-  if (!r.completeness(SINK_REGISTRY.jira.requires)) return undefined;
-  const baseUrl = r.url("JIRA_BASE_URL", { credentials: true });
-  const email = r.string("JIRA_EMAIL");
-  if (email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(email)) {
-    r.problems.push("JIRA_EMAIL must be the email address of the Atlassian account the API token belongs to");
-  }
-  const apiToken = r.redacted("JIRA_API_TOKEN");
-  const projectKey = r.string("JIRA_PROJECT_KEY");
-  if (projectKey !== undefined && !/^[A-Z][A-Z0-9_]+$/.test(projectKey)) {
-    r.problems.push("JIRA_PROJECT_KEY must be a project key such as IT or SEC (capital letters, digits, underscore)");
-  }
-  const issueType = r.string("JIRA_ISSUE_TYPE") ?? DEFAULT_JIRA_ISSUE_TYPE;
-  const kinds = readKinds(r, "JIRA_KINDS") ?? DEFAULT_JIRA_KINDS;
-  const checklist = r.list("JIRA_CHECKLIST", ";") ?? DEFAULT_JIRA_CHECKLIST;
-  const reactivateTransition = r.string("JIRA_REACTIVATE_TRANSITION");
-  const labels = r.list("JIRA_LABELS", ",") ?? [];
-  const spaced = labels.filter((l) => /\s/.test(l));
-  if (spaced.length > 0) r.problems.push("JIRA_LABELS must be a comma-separated list of labels without spaces");
-  if (baseUrl === undefined || email === undefined || apiToken === undefined || projectKey === undefined) {
-    return undefined;
-  }
-  return {
-    baseUrl,
-    email,
-    apiToken,
-    projectKey,
-    issueType,
-    kinds,
-    checklist,
-    ...(reactivateTransition !== undefined ? { reactivateTransition } : {}),
-    labels,
-    timeoutMs: 5_000,
-    maxRetries: 2,
-  };
-};
-
 const readBambooHr = (r: Reader): BambooHrSettings | undefined => {
   if (!r.completeness(HRIS_REQUIRES)) return undefined;
   const companyDomain = r.string("BAMBOOHR_COMPANY_DOMAIN");
@@ -321,7 +246,7 @@ const readBambooHr = (r: Reader): BambooHrSettings | undefined => {
   };
 };
 
-const readPolicy = (r: Reader): RoutingPolicy => {
+const readPolicy = (r: Reader, sinkNames: ReadonlyArray<string>): RoutingPolicy => {
   const inline = r.string("OFFBOARD_POLICY");
   const file = r.string("OFFBOARD_POLICY_FILE");
   let policy = DEFAULT_POLICY;
@@ -341,7 +266,7 @@ const readPolicy = (r: Reader): RoutingPolicy => {
     }
   }
   if (json !== undefined) {
-    const parsed = parsePolicyJson(json, KNOWN_SINKS);
+    const parsed = parsePolicyJson(json, sinkNames);
     if (Result.isFailure(parsed)) r.problems.push(`${source}: ${parsed.failure.message}`);
     else policy = parsed.success;
   }
@@ -354,12 +279,30 @@ const readPolicy = (r: Reader): RoutingPolicy => {
   return policy;
 };
 
-/** Validates a whole environment (already overlaid with the secret). Pure apart from OFFBOARD_POLICY_FILE. */
+/**
+ * Reads every registered sink: inactive when none of its `requires` keys is set, a problem naming the
+ * missing keys when some are, else its own `read`.
+ */
+const readSinks = (r: Reader, registry: SinkRegistry, common: CommonSettings): Readonly<Record<string, unknown>> => {
+  const sinks: Record<string, unknown> = {};
+  for (const [name, definition] of Object.entries(registry)) {
+    if (!r.completeness(definition.requires)) continue;
+    const settings = definition.read(r, common);
+    if (settings !== undefined) sinks[name] = settings;
+  }
+  return sinks;
+};
+
+/**
+ * Validates a whole environment and the secret's values. Pure apart from OFFBOARD_POLICY_FILE. `registry`
+ * (default SINK_REGISTRY) says which sinks exist; tests of a new sink pass their own.
+ */
 export const configFromSources = (
   env: Readonly<Record<string, string | undefined>>,
   secret: SecretValues = new Map(),
+  registry: SinkRegistry = SINK_REGISTRY,
 ): Result.Result<AppConfig, ConfigError> => {
-  const r = new Reader(env, secret);
+  const r = new Reader(env, secret, configKeys(registry));
   const tz = r.string("OFFBOARD_TIME_ZONE") ?? DEFAULT_TIME_ZONE;
   let timeZone = tz;
   if (!isTimeZone(tz)) {
@@ -368,10 +311,9 @@ export const configFromSources = (
   }
   const oktaOrgUrl = r.url("OKTA_ORG_URL", { credentials: true });
   const oktaApiToken = r.redacted("OKTA_API_TOKEN");
-  const slack = readSlack(r, timeZone, oktaOrgUrl);
-  const jira = readJira(r);
+  const sinks = readSinks(r, registry, { timeZone, ...(oktaOrgUrl !== undefined ? { oktaOrgUrl } : {}) });
   const bamboohr = readBambooHr(r);
-  const policy = readPolicy(r);
+  const policy = readPolicy(r, Object.keys(registry));
   r.int("OFFBOARD_SECRET_TTL_SECONDS", 0, 0);
   const concurrency = r.has("OFFBOARD_CONCURRENCY") ? r.int("OFFBOARD_CONCURRENCY", 1, 8) : undefined;
   const leaseSeconds = r.has("OFFBOARD_LEASE_SECONDS") ? r.int("OFFBOARD_LEASE_SECONDS", 1, 120) : undefined;
@@ -387,7 +329,13 @@ export const configFromSources = (
     ...(concurrency !== undefined ? { concurrency } : {}),
     ...(leaseSeconds !== undefined ? { leaseMs: leaseSeconds * 1000 } : {}),
   };
+  // The typed views of the built-in sinks, for code that reads `config.slack` / `config.jira`.
+  const typed = <S>(definition: SinkDefinition<S>): S | undefined =>
+    registry[definition.name] === definition ? (sinks[definition.name] as S | undefined) : undefined;
+  const slack = typed(slackSink);
+  const jira = typed(jiraSink);
   return Result.succeed({
+    sinks,
     ...(slack !== undefined ? { slack } : {}),
     ...(jira !== undefined ? { jira } : {}),
     ...(bamboohr !== undefined ? { bamboohr } : {}),
@@ -421,7 +369,7 @@ export const loadConfig = (options: LoadConfigOptions = {}): Effect.Effect<AppCo
       const cache = options.secrets ?? sharedSecretCache(secretArn, ttlMs);
       secret = yield* cache.get;
     }
-    const result = configFromSources(env, secret);
+    const result = configFromSources(env, secret, options.registry);
     return Result.isFailure(result) ? yield* result.failure : result.success;
   }).pipe(Effect.withSpan("loadConfig"));
 
@@ -435,24 +383,19 @@ const routesLine = (policy: RoutingPolicy): string =>
  * log: which sinks are active and where they deliver, whether the HR check is on, the routing, and
  * warnings (a routed sink that is not active). Never contains a secret.
  */
-export const describeConfig = (config: AppConfig): ReadonlyArray<string> => {
+export const describeConfig = (config: AppConfig, registry: SinkRegistry = SINK_REGISTRY): ReadonlyArray<string> => {
   const lines: Array<string> = [];
-  const active = activeSinkNames(config);
+  const active = activeSinkNames(config, registry);
   lines.push(`sinks active: ${active.length > 0 ? active.join(", ") : "none"}`);
-  for (const name of KNOWN_SINKS) {
+  for (const [name, definition] of Object.entries(registry)) {
     if (active.includes(name)) continue;
-    lines.push(`${name}: inactive (set ${orList(SINK_REGISTRY[name].requires)} to enable)`);
+    lines.push(`${name}: inactive (set ${orList(definition.requires)} to enable)`);
   }
-  if (config.slack !== undefined) {
-    lines.push(
-      `slack: channel ${config.slack.channelId}${config.slack.apiUrl !== undefined ? ` via ${config.slack.apiUrl}` : ""}, times also in ${config.slack.timeZone}`,
-    );
-  }
-  if (config.jira !== undefined) {
-    const j = config.jira;
-    lines.push(
-      `jira: project ${j.projectKey} at ${j.baseUrl}, issue type ${j.issueType}, tickets for ${j.kinds.join(", ")}${j.reactivateTransition !== undefined ? `, reactivation transition "${j.reactivateTransition}"` : ""}`,
-    );
+  for (const name of active) {
+    const definition = registry[name];
+    const settings = config.sinks[name];
+    if (definition === undefined || settings === undefined) continue;
+    lines.push(`${name}: ${definition.describe !== undefined ? definition.describe(settings) : "active"}`);
   }
   lines.push(
     config.bamboohr !== undefined
@@ -466,7 +409,7 @@ export const describeConfig = (config: AppConfig): ReadonlyArray<string> => {
   );
   if (config.secretArn !== undefined) lines.push(`secrets: from Secrets Manager ${config.secretArn}`);
   for (const kind of LIFECYCLE_KINDS) {
-    const inactive = config.policy.routes[kind].filter((s) => !(active as ReadonlyArray<string>).includes(s));
+    const inactive = config.policy.routes[kind].filter((s) => !active.includes(s));
     if (inactive.length > 0) {
       lines.push(
         `warning: ${kind} events route to ${inactive.join(", ")}, which ${inactive.length > 1 ? "are" : "is"} not active`,

@@ -1,5 +1,5 @@
-import type { DeliveryContext, OffboardingEvent, Receipt, Sink } from "@offboard/core";
-import { SinkError } from "@offboard/core";
+import type { DeliveryContext, LifecycleKind, OffboardingEvent, Receipt, Sink } from "@offboard/core";
+import { LIFECYCLE_KINDS, SinkError } from "@offboard/core";
 import { Duration, Effect, Redacted, Schedule } from "effect";
 import { Version3Client, type Version3Models, type Version3Parameters } from "jira.js";
 import {
@@ -10,6 +10,7 @@ import {
   userLabel,
 } from "./jira-issue.ts";
 import type { JiraSettings } from "./settings.ts";
+import type { SettingsReader, SinkDefinition } from "./sink-definition.ts";
 
 /**
  * The Jira sink: one issue per event of a configured kind (default: deactivated), guarded against
@@ -278,4 +279,110 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
   });
 
   return { name: JIRA_SINK, deliver };
+};
+
+export const DEFAULT_JIRA_ISSUE_TYPE = "Task";
+export const DEFAULT_JIRA_KINDS: ReadonlyArray<LifecycleKind> = ["deactivated"];
+
+/** The downstream steps a Jira offboarding ticket lists when JIRA_CHECKLIST is not set. */
+export const DEFAULT_JIRA_CHECKLIST: ReadonlyArray<string> = [
+  "Revoke active SaaS sessions and OAuth grants (Google Workspace, Microsoft 365, Slack, GitHub)",
+  "Transfer Google Drive / OneDrive files to the manager",
+  "Archive or delegate the mailbox and set an auto-reply",
+  "Recover the laptop and other hardware; wipe or lock it through MDM",
+  "Remove from payroll and benefits",
+  "Rotate shared credentials and secrets the person knew",
+  "Remove from on-call rotations, distribution lists and shared drives",
+];
+
+/** A comma list of lifecycle kinds; unknown ones are named in one problem. */
+const readKinds = (r: SettingsReader, name: string): ReadonlyArray<LifecycleKind> | undefined => {
+  const items = r.list(name, ",");
+  if (items === undefined) return undefined;
+  const unknown = items.filter((k) => !(LIFECYCLE_KINDS as ReadonlyArray<string>).includes(k));
+  if (unknown.length > 0) {
+    r.problems.push(
+      `${name} has unknown kind${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; known kinds are ${LIFECYCLE_KINDS.join(", ")}`,
+    );
+    return undefined;
+  }
+  return items as ReadonlyArray<LifecycleKind>;
+};
+
+/**
+ * The Jira sink's configuration: active with JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN and
+ * JIRA_PROJECT_KEY; rows in docs/configuration.md.
+ */
+export const jiraSink: SinkDefinition<JiraSettings> = {
+  name: JIRA_SINK,
+  keys: [
+    { name: "JIRA_BASE_URL", secret: false, description: "Jira Cloud site, e.g. https://acme.atlassian.net" },
+    { name: "JIRA_EMAIL", secret: false, description: "Email of the Atlassian account the API token belongs to" },
+    { name: "JIRA_API_TOKEN", secret: true, description: "Atlassian API token of that account" },
+    { name: "JIRA_PROJECT_KEY", secret: false, description: "Project the tickets go to, e.g. IT" },
+    {
+      name: "JIRA_ISSUE_TYPE",
+      secret: false,
+      default: DEFAULT_JIRA_ISSUE_TYPE,
+      description: "Issue type name of the tickets",
+    },
+    {
+      name: "JIRA_KINDS",
+      secret: false,
+      default: DEFAULT_JIRA_KINDS.join(","),
+      description: "Comma list of lifecycle kinds that open a ticket",
+    },
+    {
+      name: "JIRA_CHECKLIST",
+      secret: false,
+      default: "(seven standard steps)",
+      description: "Offboarding steps listed in each ticket, `;`-separated",
+    },
+    {
+      name: "JIRA_REACTIVATE_TRANSITION",
+      secret: false,
+      description: "Workflow transition applied to the case's ticket on reactivation",
+    },
+    { name: "JIRA_LABELS", secret: false, description: "Comma list of extra labels" },
+  ],
+  requires: ["JIRA_BASE_URL", "JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PROJECT_KEY"],
+  read: (r) => {
+    const baseUrl = r.url("JIRA_BASE_URL", { credentials: true });
+    const email = r.string("JIRA_EMAIL");
+    if (email !== undefined && !/^[^\s@]+@[^\s@]+$/.test(email)) {
+      r.problems.push("JIRA_EMAIL must be the email address of the Atlassian account the API token belongs to");
+    }
+    const apiToken = r.redacted("JIRA_API_TOKEN");
+    const projectKey = r.string("JIRA_PROJECT_KEY");
+    if (projectKey !== undefined && !/^[A-Z][A-Z0-9_]+$/.test(projectKey)) {
+      r.problems.push("JIRA_PROJECT_KEY must be a project key such as IT or SEC (capital letters, digits, underscore)");
+    }
+    const issueType = r.string("JIRA_ISSUE_TYPE") ?? DEFAULT_JIRA_ISSUE_TYPE;
+    const kinds = readKinds(r, "JIRA_KINDS") ?? DEFAULT_JIRA_KINDS;
+    const checklist = r.list("JIRA_CHECKLIST", ";") ?? DEFAULT_JIRA_CHECKLIST;
+    const reactivateTransition = r.string("JIRA_REACTIVATE_TRANSITION");
+    const labels = r.list("JIRA_LABELS", ",") ?? [];
+    if (labels.some((l) => /\s/.test(l))) {
+      r.problems.push("JIRA_LABELS must be a comma-separated list of labels without spaces");
+    }
+    if (baseUrl === undefined || email === undefined || apiToken === undefined || projectKey === undefined) {
+      return undefined;
+    }
+    return {
+      baseUrl,
+      email,
+      apiToken,
+      projectKey,
+      issueType,
+      kinds,
+      checklist,
+      ...(reactivateTransition !== undefined ? { reactivateTransition } : {}),
+      labels,
+      timeoutMs: 5_000,
+      maxRetries: 2,
+    };
+  },
+  make: makeJiraSink,
+  describe: (j) =>
+    `project ${j.projectKey} at ${j.baseUrl}, issue type ${j.issueType}, tickets for ${j.kinds.join(", ")}${j.reactivateTransition !== undefined ? `, reactivation transition "${j.reactivateTransition}"` : ""}`,
 };

@@ -324,7 +324,7 @@ describe("describeConfig", () => {
   });
 
   it("describes a configuration built by hand", () => {
-    const config: AppConfig = { policy: DEFAULT_POLICY, pipeline: {}, stateDir: ".offboard" };
+    const config: AppConfig = { sinks: {}, policy: DEFAULT_POLICY, pipeline: {}, stateDir: ".offboard" };
     expect(describeConfig(config)).toContain("sinks active: none");
   });
 });

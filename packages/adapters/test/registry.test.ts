@@ -8,6 +8,7 @@ import {
   HRIS_REQUIRES,
   hrisFromConfig,
   KNOWN_SINKS,
+  SECRET_KEYS,
   SINK_REGISTRY,
   sinksFromConfig,
 } from "../src/index.ts";
@@ -52,12 +53,40 @@ describe("SINK_REGISTRY", () => {
     const documented = new Set(CONFIG_KEYS.map((k) => k.name));
     expect(SINK_REGISTRY[name].requires.filter((k) => !documented.has(k))).toEqual([]);
   });
+
+  it.each(KNOWN_SINKS)("lists %s under the name its definition and its sink carry", (name) => {
+    const definition = SINK_REGISTRY[name];
+    expect(definition.name).toBe(name);
+    const settings = configWith(definition.requires).sinks[name];
+    expect(settings).toBeDefined();
+    expect(definition.make(settings as never).name).toBe(name);
+  });
+
+  it.each(KNOWN_SINKS)("declares the keys %s requires among its own keys", (name) => {
+    const own = new Set(SINK_REGISTRY[name].keys.map((k) => k.name));
+    expect(SINK_REGISTRY[name].requires.filter((k) => !own.has(k))).toEqual([]);
+  });
+
+  it("declares each setting once across the core and every sink", () => {
+    const names = CONFIG_KEYS.map((k) => k.name);
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+  });
+
+  it("marks exactly the credentials as secret", () => {
+    expect(SECRET_KEYS).toEqual(["BAMBOOHR_API_KEY", "OKTA_API_TOKEN", "SLACK_BOT_TOKEN", "JIRA_API_TOKEN"]);
+  });
 });
 
 describe("sinksFromConfig", () => {
   it("builds every active sink in registry order", () => {
     const sinks = sinksFromConfig(configWith([...SINK_REGISTRY.jira.requires, ...SINK_REGISTRY.slack.requires]));
     expect(sinks.map((s) => s.name)).toEqual(["slack", "jira"]);
+  });
+
+  it("keeps an active sink's settings under its name, the typed field being the same settings", () => {
+    const config = configWith(SINK_REGISTRY.slack.requires);
+    expect(Object.keys(config.sinks)).toEqual(["slack"]);
+    expect(config.slack).toBe(config.sinks.slack);
   });
 
   it("builds nothing when nothing is configured", () => {
