@@ -1,7 +1,9 @@
 import type { DeliveryContext, LifecycleKind, OffboardingEvent, Receipt, Sink } from "@offboard/core";
 import { LIFECYCLE_KINDS, SinkError } from "@offboard/core";
 import { Duration, Effect, Redacted, Schedule } from "effect";
-import { Version3Client, type Version3Models, type Version3Parameters } from "jira.js";
+import type { Version3Models, Version3Parameters } from "jira.js";
+// The version3 entry point alone: the root one also pulls in the Agile, Service Desk and v2 clients.
+import { Version3Client } from "jira.js/version3";
 import {
   buildJiraComment,
   buildJiraIssueFields,

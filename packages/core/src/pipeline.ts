@@ -69,32 +69,35 @@ export const decideBody = (body: string | unknown, policy: RoutingPolicy): Reado
 /** The outcome of an event that reached no sink (ignored or rejected), for reports. */
 const plainOutcome = (d: Decided): EventOutcome => {
   const ev = d.result._tag === "Decoded" ? d.result.event : undefined;
-  const base = {
-    ...(ev?.uuid !== undefined && { uuid: ev.uuid }),
-    ...(ev?.eventType !== undefined && { eventType: ev.eventType }),
-    ...(ev?.published !== undefined && { published: ev.published }),
-    sinks: [],
-  };
+  // Filled field by field: conditional spreads are markedly slower on V8 in this hot path.
+  const o: { -readonly [K in keyof EventOutcome]: EventOutcome[K] } = { decision: "route", sinks: [] };
+  if (ev?.uuid !== undefined) o.uuid = ev.uuid;
+  if (ev?.eventType !== undefined) o.eventType = ev.eventType;
+  if (ev?.published !== undefined) o.published = ev.published;
   switch (d.decision._tag) {
     case "Ignore":
-      return { ...base, decision: "ignore", reason: d.decision.reason, message: d.decision.detail };
+      o.decision = "ignore";
+      o.reason = d.decision.reason;
+      o.message = d.decision.detail;
+      break;
     case "Reject":
-      return { ...base, decision: "reject", reason: d.decision.error.code, message: d.decision.error.message };
+      o.decision = "reject";
+      o.reason = d.decision.error.code;
+      o.message = d.decision.error.message;
+      break;
     case "Route":
-      return {
-        ...base,
-        decision: "route",
-        kind: d.decision.event.kind,
-        subject: d.decision.event.subject,
-        actor: d.decision.event.actor,
-      };
+      o.kind = d.decision.event.kind;
+      o.subject = d.decision.event.subject;
+      o.actor = d.decision.event.actor;
+      break;
   }
+  return o;
 };
 
 const looksLikeEmail = (s: string | undefined): s is string =>
   s !== undefined && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s) && !s.endsWith("@deleted.invalid");
 
-const checkHris = Effect.fn("pipeline.checkHris")(function* (event: OffboardingEvent, wanted: boolean) {
+const checkHris = Effect.fnUntraced(function* (event: OffboardingEvent, wanted: boolean) {
   if (!wanted) return { _tag: "NotChecked", why: "not asked for this kind" } satisfies HrisStatus as HrisStatus;
   const hris = yield* HrisDirectory;
   if (!hris.configured) return { _tag: "NotChecked", why: "no HRIS configured" } as HrisStatus;
@@ -126,7 +129,7 @@ const ledgerDown = (sink: string, e: LedgerError): SinkOutcome => ({
 });
 
 /** Claim, deliver, complete (or release) one sink for one event. Never fails: the outcome says it all. */
-const runSink = Effect.fn("pipeline.runSink")(function* (
+const runSink = Effect.fnUntraced(function* (
   name: string,
   event: OffboardingEvent,
   context: Omit<DeliveryContext, "idempotencyKey">,
@@ -220,7 +223,7 @@ const nextCase = (
   };
 };
 
-const deliverRoute = Effect.fn("pipeline.deliver")(function* (d: Decided) {
+const deliverRoute = Effect.fnUntraced(function* (d: Decided) {
   const base = plainOutcome(d);
   if (d.decision._tag !== "Route") return base;
   const { event, sinks, hrisCheck } = d.decision;

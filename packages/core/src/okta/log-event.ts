@@ -56,7 +56,7 @@ const record = (u: unknown): Json | undefined => (isRecord(u) ? u : undefined);
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 // The readers below fill plain objects field by field rather than spreading `...(x !== undefined && { x })`:
-// same keys in the same order, and an order of magnitude cheaper on V8 (docs/performance.md, part 1).
+// same keys in the same order, and decideBody 1.76x -> 1.20x the cost of JSON.parse (docs/performance.md).
 const entity = (u: unknown): OktaEntity | undefined => {
   if (!isRecord(u)) return undefined;
   const id = text(u.id);
