@@ -90,10 +90,9 @@ export const makeDynamoDbLedger = (
   /** What stands in the way of a claim, read consistently; undefined when the item is gone. */
   const current = (eventId: string, sink: string) =>
     send("GetItem", (abortSignal) =>
-      client.send(
-        new GetItemCommand({ TableName: tableName, Key: deliveryKey(eventId, sink), ConsistentRead: true }),
-        { abortSignal },
-      ),
+      client.send(new GetItemCommand({ TableName: tableName, Key: deliveryKey(eventId, sink), ConsistentRead: true }), {
+        abortSignal,
+      }),
     ).pipe(
       Effect.mapError(fail("GetItem")),
       Effect.flatMap((out) =>
@@ -101,7 +100,8 @@ export const makeDynamoDbLedger = (
           try: (): Claim | undefined => {
             const item = out.Item;
             if (item === undefined) return undefined;
-            if (item.state?.S === "done") return { _tag: "Completed", receipt: parseJson<Receipt>(item.receipt, "receipt") };
+            if (item.state?.S === "done")
+              return { _tag: "Completed", receipt: parseJson<Receipt>(item.receipt, "receipt") };
             return { _tag: "Busy", leaseUntil: num(item.leaseUntil) ?? 0 };
           },
           catch: (cause) => ledgerError("GetItem", tableName)(cause),
@@ -232,11 +232,17 @@ export const makeDynamoDbLedger = (
 export const DynamoDbLedger = {
   /** The DeliveryLedger on a DynamoDB table. The client is built once, when the layer is built. */
   layer: (options: DynamoDbLedgerOptions): Layer.Layer<DeliveryLedger> =>
-    Layer.sync(DeliveryLedger, () =>
-      makeDynamoDbLedger(
-        options.client ?? new DynamoDBClient(options.clientConfig ?? {}),
-        options.tableName,
-        options.retentionDays,
+    Layer.effect(
+      DeliveryLedger,
+      Effect.map(
+        // A client this layer built is closed with it (the worker rebuilds its services after a secret refresh).
+        options.client !== undefined
+          ? Effect.succeed(options.client)
+          : Effect.acquireRelease(
+              Effect.sync(() => new DynamoDBClient(options.clientConfig ?? {})),
+              (client) => Effect.sync(() => client.destroy()),
+            ),
+        (client) => makeDynamoDbLedger(client, options.tableName, options.retentionDays),
       ),
     ),
 };

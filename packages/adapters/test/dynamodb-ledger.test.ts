@@ -1,8 +1,8 @@
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { CaseRecord, Receipt } from "@offboard/core";
-import { DeliveryLedger } from "@offboard/core";
-import { describeLedgerContract, type Moto, startMoto } from "@offboard/testkit";
-import { Effect } from "effect";
+import { DeliveryLedger, HrisDirectory, memorySink, PipelineConfig, processRecord, sinksLayer } from "@offboard/core";
+import { describeLedgerContract, type Moto, startLoopback, startMoto } from "@offboard/testkit";
+import { Effect, Layer } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLedgerTable, DynamoDbLedger, makeDynamoDbLedger } from "../src/dynamodb-ledger.ts";
 
@@ -169,5 +169,57 @@ describe("DynamoDbLedger", () => {
       }).pipe(Effect.provide(layer)),
     );
     expect(claim._tag).toBe("Claimed");
+  });
+});
+
+describe("DynamoDbLedger when DynamoDB throttles", () => {
+  /** A DynamoDB endpoint that answers every call with ProvisionedThroughputExceededException. */
+  const throttlingClient = async () => {
+    const server = await startLoopback(() => ({
+      status: 400,
+      headers: { "content-type": "application/x-amz-json-1.0" },
+      body: JSON.stringify({
+        __type: "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+        message: "The level of configured provisioned throughput for the table was exceeded.",
+      }),
+    }));
+    const throttled = new DynamoDBClient({ ...moto.clientConfig, endpoint: server.url, maxAttempts: 1 });
+    return { server, throttled };
+  };
+
+  it("reports throttling as a LedgerError naming the cause", async () => {
+    const { server, throttled } = await throttlingClient();
+    const ledger = makeDynamoDbLedger(throttled, "offboard-ledger");
+    const error = await Effect.runPromise(Effect.flip(ledger.claim("ev-1", "slack", 1000)));
+    await server.close();
+    expect(error._tag).toBe("LedgerError");
+    expect(error.message).toContain("ProvisionedThroughputExceededException");
+  });
+
+  it("never delivers without a claim: the record is retried later and the sink is not called", async () => {
+    const { server, throttled } = await throttlingClient();
+    const slack = memorySink("slack");
+    const layer = Layer.mergeAll(
+      sinksLayer([slack]),
+      Layer.succeed(DeliveryLedger, makeDynamoDbLedger(throttled, "offboard-ledger")),
+      HrisDirectory.none,
+      PipelineConfig.layer({}),
+    );
+    const body = JSON.stringify({
+      source: "aws.partner/okta.com/acme/offboard",
+      "detail-type": "SystemLog",
+      detail: {
+        uuid: "5e1b7a3c-0001-11ef-9a1b-0242ac120002",
+        eventType: "user.lifecycle.suspend",
+        published: "2026-11-03T09:00:12.345Z",
+        outcome: { result: "SUCCESS" },
+        actor: { id: "00uadmin", type: "User", alternateId: "it.admin@example.com" },
+        target: [{ id: "00u1", type: "User", alternateId: "jane@example.com" }],
+      },
+    });
+    const outcome = await Effect.runPromise(processRecord({ id: "m-1", body }).pipe(Effect.provide(layer)));
+    await server.close();
+    expect(outcome.status).toBe("retry-later");
+    expect(slack.delivered).toHaveLength(0);
   });
 });

@@ -5,12 +5,7 @@ import { type OffboardingEvent, publishedMillis } from "./domain/event.ts";
 import { type HrisStatus, judgeHris } from "./domain/hris.ts";
 import type { LedgerError } from "./errors.ts";
 import { type DecodeResult, decodeText, decodeValue } from "./okta/decode.ts";
-import {
-  type EventOutcome,
-  recordOutcome,
-  type SinkOutcome,
-  sinkFailure,
-} from "./policy/error-policy.ts";
+import { type EventOutcome, recordOutcome, type SinkOutcome, sinkFailure } from "./policy/error-policy.ts";
 import { DEFAULT_POLICY, type RoutingPolicy } from "./policy/policy.ts";
 import { HrisDirectory } from "./ports/hris.ts";
 import { type CaseRecord, DeliveryLedger } from "./ports/ledger.ts";

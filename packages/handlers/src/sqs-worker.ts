@@ -1,5 +1,9 @@
-// Placeholder: the SQS worker Lambda entry point (replaced by the handlers work). Exists so the CDK
-// stack can bundle it.
-export const handler = async (): Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }> => ({
-  batchItemFailures: [],
-});
+/**
+ * The SQS worker Lambda (bundled by the CDK stack): one effect runtime per cold start (configuration,
+ * secrets and clients built once, refreshed after the secret's TTL), one pipeline run per batch, batch
+ * item failures for the records SQS should redeliver. No business logic lives here.
+ */
+import { makeSqsHandler } from "./lambda.ts";
+import { lambdaRuntime } from "./runtime.ts";
+
+export const handler = makeSqsHandler(lambdaRuntime());

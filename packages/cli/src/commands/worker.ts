@@ -99,11 +99,15 @@ export const registerWorker = (program: Command): void => {
           waitTimeSeconds: flags.waitSeconds,
           batchSize: flags.batchSize,
           ...(flags.visibilityTimeout !== undefined && { visibilityTimeoutSeconds: flags.visibilityTimeout }),
-          onError: (error) => say(`queue error (retrying): ${error instanceof Error ? error.message : String(error)}`),
+          onError: (error) =>
+            say(`problem (nothing is lost; retrying): ${error instanceof Error ? error.message : String(error)}`),
         });
         say(
           `stopped after ${stats.batches} batches: ${stats.received} received, ${stats.deleted} settled and deleted, ${stats.failed} left for redelivery`,
         );
+      } catch (e) {
+        if ((e as { _tag?: unknown })._tag === "WorkerError") throw new UsageError((e as Error).message);
+        throw e;
       } finally {
         process.off("SIGTERM", stop);
         process.off("SIGINT", stop);

@@ -1,0 +1,96 @@
+import { Effect } from "effect";
+import { describe, expect, it } from "vitest";
+import { handleBatch, toSettled } from "../src/batch.ts";
+import { fromLambdaRecord } from "../src/message.ts";
+import { envelope, LIFECYCLE_TYPES, oktaEvent, sqsRecord, testWorld } from "./factories.ts";
+
+const body = (detail: unknown, overrides: Record<string, unknown> = {}) => JSON.stringify(envelope(detail, overrides));
+const run = (world: ReturnType<typeof testWorld>, bodies: ReadonlyArray<string>) =>
+  Effect.runPromise(handleBatch(bodies.map((b) => fromLambdaRecord(sqsRecord(b)))).pipe(Effect.provide(world.layer)));
+
+describe("handleBatch", () => {
+  it("acknowledges a routed event once every sink has it", async () => {
+    const world = testWorld();
+    const [d] = await run(world, [body(oktaEvent())]);
+    expect(d?.action).toBe("ack");
+    expect(d?.outcome.status).toBe("delivered");
+    expect(world.jira.delivered).toHaveLength(1);
+    expect(world.slack.delivered).toHaveLength(1);
+  });
+
+  it("acknowledges an event offboard does not handle without delivering it", async () => {
+    const world = testWorld();
+    const [d] = await run(world, [body(oktaEvent({ eventType: "user.session.start" }))]);
+    expect(d?.action).toBe("ack");
+    expect(d?.outcome.status).toBe("ignored");
+    expect(world.slack.delivered).toHaveLength(0);
+  });
+
+  it("sends a body that is not JSON to the DLQ unchanged, with reason not-json and the message id", async () => {
+    const world = testWorld();
+    const [d] = await run(world, ["this is not json"]);
+    expect(d?.action).toBe("dead-lettered");
+    expect(world.dlq.sent).toHaveLength(1);
+    expect(world.dlq.sent[0]?.message.body).toBe("this is not json");
+    expect(world.dlq.sent[0]?.message.messageId).toBe(d?.messageId);
+    expect(world.dlq.sent[0]?.reason.code).toBe("not-json");
+  });
+
+  it("dead-letters an envelope from a source that is not Okta as untrusted-source", async () => {
+    const world = testWorld();
+    await run(world, [body(oktaEvent(), { source: "aws.partner/evil.example/acme" })]);
+    expect(world.dlq.sent[0]?.reason.code).toBe("untrusted-source");
+    expect(world.slack.delivered).toHaveLength(0);
+  });
+
+  it("dead-letters a deactivation without a User target as no-user-target", async () => {
+    const world = testWorld();
+    await run(world, [body(oktaEvent({ target: [{ id: "0oa1", type: "AppInstance" }] }))]);
+    expect(world.dlq.sent[0]?.reason.code).toBe("no-user-target");
+  });
+
+  it("dead-letters a record whose sink failed permanently as sink-permanent, with the vendor's message", async () => {
+    const world = testWorld();
+    world.slack.failNext(1, "permanent");
+    const [d] = await run(world, [body(oktaEvent({ eventType: LIFECYCLE_TYPES.suspended }))]);
+    expect(d?.action).toBe("dead-lettered");
+    expect(world.dlq.sent[0]?.reason.code).toBe("sink-permanent");
+    expect(world.dlq.sent[0]?.reason.detail).toContain("slack failed on purpose");
+  });
+
+  it("leaves a rejected record for redelivery when the DLQ cannot take it", async () => {
+    const world = testWorld();
+    world.dlq.failNext(1);
+    const [d] = await run(world, ["{not json"]);
+    expect(d?.action).toBe("retry");
+    expect(d?.deadLetterError).toContain("DLQ send failed");
+  });
+
+  it("leaves a record with a transient sink failure for redelivery and skips its delivered sinks next time", async () => {
+    const world = testWorld();
+    world.slack.failNext(1);
+    const record = body(oktaEvent());
+    const [first] = await run(world, [record]);
+    const [second] = await run(world, [record]);
+    expect(first?.action).toBe("retry");
+    expect(second?.action).toBe("ack");
+    expect(world.jira.delivered).toHaveLength(1);
+    expect(world.slack.delivered).toHaveLength(1);
+  });
+
+  it("answers for every record in record order, whatever happened to each", async () => {
+    const world = testWorld();
+    const bodies = [body(oktaEvent()), "oops", body(oktaEvent({ eventType: "user.session.start" }))];
+    const dispositions = await run(world, bodies);
+    expect(dispositions.map((d) => d.action)).toEqual(["ack", "dead-lettered", "ack"]);
+  });
+});
+
+describe("toSettled", () => {
+  it("rejects exactly the records to redeliver, in record order", async () => {
+    const world = testWorld();
+    world.slack.failNext(1);
+    const dispositions = await run(world, [body(oktaEvent({ eventType: LIFECYCLE_TYPES.suspended })), "x"]);
+    expect(toSettled(dispositions).map((s) => s.status)).toEqual(["rejected", "fulfilled"]);
+  });
+});

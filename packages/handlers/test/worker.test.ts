@@ -1,0 +1,182 @@
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import {
+  DeliveryLedger,
+  HrisDirectory,
+  makeInMemoryLedger,
+  PipelineConfig,
+  type Sink,
+  sinksLayer,
+} from "@offboard/core";
+import { type Moto, startMoto } from "@offboard/testkit";
+import { Effect, Layer } from "effect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DeadLetterQueue, MAX_DETAIL_BYTES, truncateUtf8 } from "../src/dlq.ts";
+import { makeWorkerRuntime } from "../src/runtime.ts";
+import { Telemetry } from "../src/telemetry.ts";
+import { runWorker } from "../src/worker.ts";
+import { envelope, LIFECYCLE_TYPES, oktaEvent, quietTelemetry } from "./factories.ts";
+
+let moto: Moto;
+let sqs: SQSClient;
+let queueSeq = 0;
+
+beforeAll(async () => {
+  moto = await startMoto();
+  sqs = new SQSClient(moto.clientConfig);
+});
+afterAll(async () => {
+  sqs?.destroy();
+  await moto?.stop();
+});
+
+const queue = async (attributes: Record<string, string> = {}) => {
+  queueSeq += 1;
+  const out = await sqs.send(new CreateQueueCommand({ QueueName: `worker-test-${queueSeq}`, Attributes: attributes }));
+  return out.QueueUrl ?? "";
+};
+
+const depth = async (url: string) => {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: url,
+      AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }),
+  );
+  return (
+    Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+};
+
+/** A Slack stand-in whose deliveries wait for `open()`; `entered` resolves when the first one starts. */
+const gatedSink = () => {
+  let open!: () => void;
+  let entered!: () => void;
+  const gate = new Promise<void>((r) => {
+    open = r;
+  });
+  const started = new Promise<void>((r) => {
+    entered = r;
+  });
+  const delivered: Array<string> = [];
+  const sink: Sink = {
+    name: "slack",
+    deliver: (event) =>
+      Effect.promise(async () => {
+        entered();
+        await gate;
+        delivered.push(event.id);
+        return { sink: "slack", ref: `ts-${delivered.length}` };
+      }),
+  };
+  return { sink, delivered, open, started };
+};
+
+const runtimeWith = (sink: Sink, dlqUrl: string | undefined) =>
+  makeWorkerRuntime(() =>
+    Layer.mergeAll(
+      sinksLayer([sink]),
+      Layer.succeed(DeliveryLedger, makeInMemoryLedger()),
+      HrisDirectory.none,
+      PipelineConfig.layer({}),
+      DeadLetterQueue.layer({ url: dlqUrl, client: sqs }),
+      Layer.succeed(Telemetry, quietTelemetry()),
+    ),
+  );
+
+describe("runWorker", () => {
+  it("finishes and deletes the batch in hand when told to stop mid-batch", async () => {
+    const url = await queue();
+    const slack = gatedSink();
+    const body = JSON.stringify(envelope(oktaEvent({ eventType: LIFECYCLE_TYPES.suspended })));
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }));
+    const controller = new AbortController();
+
+    const running = runWorker({
+      queueUrl: url,
+      sqs,
+      runtime: runtimeWith(slack.sink, undefined),
+      signal: controller.signal,
+      waitTimeSeconds: 1,
+    });
+    await slack.started;
+    controller.abort();
+    slack.open();
+    const stats = await running;
+
+    expect(slack.delivered).toHaveLength(1);
+    expect(stats).toMatchObject({ batches: 1, received: 1, deleted: 1, failed: 0 });
+    expect(await depth(url)).toBe(0);
+  });
+
+  it("dead-letters a poison message with its reason and deletes it from the source queue", async () => {
+    const url = await queue();
+    const dlqUrl = await queue();
+    const slack = gatedSink();
+    slack.open();
+    const sent = await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "not json" }));
+    const controller = new AbortController();
+
+    const running = runWorker({
+      queueUrl: url,
+      sqs,
+      runtime: runtimeWith(slack.sink, dlqUrl),
+      signal: controller.signal,
+      waitTimeSeconds: 1,
+      onBatch: () => controller.abort(),
+    });
+    await running;
+    const dead = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: dlqUrl, MessageAttributeNames: ["All"], WaitTimeSeconds: 1 }),
+    );
+
+    const message = dead.Messages?.[0];
+    expect(message?.Body).toBe("not json");
+    expect(message?.MessageAttributes?.["offboard.reason"]?.StringValue).toBe("not-json");
+    expect(message?.MessageAttributes?.["offboard.originalMessageId"]?.StringValue).toBe(sent.MessageId);
+    expect(message?.MessageAttributes?.["offboard.receiveCount"]).toMatchObject({
+      DataType: "Number",
+      StringValue: "1",
+    });
+    expect(await depth(url)).toBe(0);
+  });
+
+  it("leaves a rejected record on the queue when no DLQ is configured", async () => {
+    const url = await queue({ VisibilityTimeout: "30" });
+    const slack = gatedSink();
+    slack.open();
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "not json" }));
+    const controller = new AbortController();
+
+    const stats = await runWorker({
+      queueUrl: url,
+      sqs,
+      runtime: runtimeWith(slack.sink, undefined),
+      signal: controller.signal,
+      waitTimeSeconds: 1,
+      onBatch: () => controller.abort(),
+    });
+
+    expect(stats).toMatchObject({ received: 1, deleted: 0, failed: 1 });
+    expect(await depth(url)).toBe(1);
+  });
+});
+
+describe("truncateUtf8", () => {
+  it("keeps a DLQ detail within 1 KB of UTF-8 without splitting a character", () => {
+    const long = "é".repeat(2_000);
+    const cut = truncateUtf8(long, MAX_DETAIL_BYTES);
+    expect(Buffer.byteLength(cut, "utf8")).toBeLessThanOrEqual(MAX_DETAIL_BYTES);
+    expect(cut.endsWith("é…")).toBe(true);
+  });
+
+  it("leaves a short detail as it is", () => {
+    expect(truncateUtf8("slack: channel_not_found", MAX_DETAIL_BYTES)).toBe("slack: channel_not_found");
+  });
+});
