@@ -1,6 +1,7 @@
-import { type InputRecord, processBatch } from "@offboard/core";
+import { DeliveryLedger, type InputRecord, PipelineConfig, processBatch } from "@offboard/core";
 import { Effect } from "effect";
 import type { Disposition } from "./disposition.ts";
+import type { DeadLetterReason } from "./dlq.ts";
 import { DeadLetterQueue } from "./dlq.ts";
 import type { QueueMessage } from "./message.ts";
 import { Telemetry } from "./telemetry.ts";
@@ -13,10 +14,9 @@ import { Telemetry } from "./telemetry.ts";
 export const handleBatch = Effect.fn("handlers.handleBatch")(function* (messages: ReadonlyArray<QueueMessage>) {
   const inputs: ReadonlyArray<InputRecord> = messages.map((m) => ({ id: m.messageId, body: m.body }));
   const outcomes = yield* processBatch(inputs);
-  const dlq = yield* DeadLetterQueue;
   const dispositions = yield* Effect.forEach(
     messages,
-    (message, i): Effect.Effect<Disposition> => {
+    (message, i): Effect.Effect<Disposition, never, DeadLetterQueue | DeliveryLedger | PipelineConfig> => {
       const outcome = outcomes[i]!;
       const { messageId } = message;
       switch (outcome.status) {
@@ -26,14 +26,15 @@ export const handleBatch = Effect.fn("handlers.handleBatch")(function* (messages
         case "retry-later":
           return Effect.succeed({ messageId, action: "retry", outcome });
         case "rejected":
-          return dlq
-            .send(message, { code: outcome.reasonCode ?? "not-okta", detail: outcome.reason ?? "rejected" })
-            .pipe(
-              Effect.as<Disposition>({ messageId, action: "dead-lettered", outcome }),
-              Effect.catchTag("DeadLetterError", (e) =>
-                Effect.succeed<Disposition>({ messageId, action: "retry", outcome, deadLetterError: e.message }),
-              ),
-            );
+          return deadLetterOnce(message, {
+            code: outcome.reasonCode ?? "not-okta",
+            detail: outcome.reason ?? "rejected",
+          }).pipe(
+            Effect.map((): Disposition => ({ messageId, action: "dead-lettered", outcome })),
+            Effect.catch((e) =>
+              Effect.succeed<Disposition>({ messageId, action: "retry", outcome, deadLetterError: e.message }),
+            ),
+          );
       }
     },
     { concurrency: 10 },
@@ -43,6 +44,25 @@ export const handleBatch = Effect.fn("handlers.handleBatch")(function* (messages
   return dispositions;
 });
 
+/**
+ * Sends a rejected message to the DLQ at most once per SQS message id, through the same ledger as the
+ * sinks (event `sqs:<messageId>`, sink `dlq`): a message that reappears because its delete failed or its
+ * visibility ran out is acknowledged, not dead-lettered twice. A message redriven from the DLQ arrives
+ * with a new id, so it is judged (and, if still poison, dead-lettered) again: never dropped.
+ */
+const deadLetterOnce = Effect.fnUntraced(function* (message: QueueMessage, reason: DeadLetterReason) {
+  const dlq = yield* DeadLetterQueue;
+  const ledger = yield* DeliveryLedger;
+  const { leaseMs } = yield* PipelineConfig;
+  const key = `sqs:${message.messageId}`;
+  const claim = yield* ledger.claim(key, "dlq", leaseMs);
+  if (claim._tag === "Completed") return;
+  if (claim._tag === "Busy") {
+    return yield* Effect.fail({ message: `another worker is dead-lettering ${message.messageId}` });
+  }
+  yield* dlq.send(message, reason).pipe(Effect.tapError(() => Effect.ignore(ledger.release(key, "dlq", claim.token))));
+  yield* Effect.ignore(ledger.complete(key, "dlq", claim.token, { sink: "dlq", ref: message.messageId }));
+});
 /** A record SQS should hand out again: the reason travels to middy's logger. */
 export class RecordNotSettled extends Error {
   override readonly name = "RecordNotSettled";

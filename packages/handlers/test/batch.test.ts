@@ -36,6 +36,24 @@ describe("handleBatch", () => {
     expect(world.dlq.sent[0]?.reason.code).toBe("not-json");
   });
 
+  it("dead-letters a message that reappears (delete lost, visibility expired) only once", async () => {
+    const world = testWorld();
+    const record = sqsRecord("still not json");
+    const again = (r: typeof record) =>
+      Effect.runPromise(handleBatch([fromLambdaRecord(r)]).pipe(Effect.provide(world.layer)));
+    const [first] = await again(record);
+    const [second] = await again({ ...record, attributes: { ...record.attributes, ApproximateReceiveCount: "2" } });
+    expect([first?.action, second?.action]).toEqual(["dead-lettered", "dead-lettered"]);
+    expect(world.dlq.sent).toHaveLength(1);
+  });
+
+  it("dead-letters a redriven copy again: it arrives with a new message id and is never dropped", async () => {
+    const world = testWorld();
+    await run(world, ["poison"]);
+    await run(world, ["poison"]);
+    expect(world.dlq.sent).toHaveLength(2);
+  });
+
   it("dead-letters an envelope from a source that is not Okta as untrusted-source", async () => {
     const world = testWorld();
     await run(world, [body(oktaEvent(), { source: "aws.partner/evil.example/acme" })]);

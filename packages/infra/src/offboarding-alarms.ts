@@ -65,7 +65,7 @@ export class OffboardingAlarms extends Construct {
     this.deadLetterQueueAlarm = new cloudwatch.Alarm(this, "DeadLetterQueueNotEmpty", {
       ...atLeastOne,
       alarmDescription:
-        "offboard: the DLQ holds messages (rejected records or EventBridge delivery failures). Runbook: docs/operations.md, "DLQ runbook".",
+        "offboard: the DLQ holds messages (rejected records or EventBridge delivery failures). Runbook: docs/operations.md (DLQ runbook).",
       metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible(maxOverPeriod),
     });
     const ageThreshold = props.oldestMessageAgeThreshold ?? DEFAULTS.oldestMessageAgeThreshold;

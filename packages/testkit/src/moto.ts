@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createServer as createHttpServer, request as httpRequest, type Server } from "node:http";
 import { createServer } from "node:net";
 
 /** A running moto_server (a local AWS API emulator) on 127.0.0.1. */
@@ -34,7 +35,44 @@ export const freePort = (): Promise<number> =>
 export const motoAvailable = (): boolean => spawnSync("moto_server", ["--help"], { stdio: "ignore" }).status === 0;
 
 /**
- * Starts moto_server on a free loopback port and waits until it answers. Throws a clear error when
+ * A loopback proxy in front of moto that runs DynamoDB requests one at a time. DynamoDB applies a
+ * conditional write atomically; moto's threaded server does not (two concurrent UpdateItems can both
+ * pass the same condition), which would make the ledger's race tests test moto instead of our code.
+ * Every other service (SQS long polls included) passes through concurrently.
+ */
+const serialisingProxy = async (motoPort: number): Promise<{ server: Server; port: number }> => {
+  let chain: Promise<void> = Promise.resolve();
+  const server = createHttpServer((req, res) => {
+    const forward = () =>
+      new Promise<void>((done) => {
+        const upstream = httpRequest(
+          { host: "127.0.0.1", port: motoPort, method: req.method, path: req.url, headers: req.headers },
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+            up.on("end", () => done());
+            up.on("error", () => done());
+          },
+        );
+        upstream.on("error", (e) => {
+          if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
+          res.end(`moto proxy: ${e.message}`);
+          done();
+        });
+        req.pipe(upstream);
+      });
+    const target = String(req.headers["x-amz-target"] ?? "");
+    if (target.startsWith("DynamoDB_")) chain = chain.then(forward, forward);
+    else void forward();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const addr = server.address();
+  return { server, port: typeof addr === "object" && addr !== null ? addr.port : 0 };
+};
+
+/**
+ * Starts moto_server on a free loopback port (behind a proxy that makes DynamoDB writes atomic, as
+ * DynamoDB's are) and waits until it answers. Throws a clear error when
  * moto_server is not installed: AWS tests must fail, never skip silently.
  */
 export const startMoto = async (): Promise<Moto> => {
@@ -44,7 +82,7 @@ export const startMoto = async (): Promise<Moto> => {
     );
   }
   const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
+  const motoEndpoint = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -56,7 +94,7 @@ export const startMoto = async (): Promise<Moto> => {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`moto_server exited with ${child.exitCode}: ${stderr}`);
     try {
-      const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
+      const res = await fetch(`${motoEndpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
       if (res.status < 500) break;
     } catch {
       // not up yet
@@ -67,6 +105,8 @@ export const startMoto = async (): Promise<Moto> => {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  const proxy = await serialisingProxy(port);
+  const endpoint = `http://127.0.0.1:${proxy.port}`;
   const region = "us-east-1";
   const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
   return {
@@ -85,6 +125,8 @@ export const startMoto = async (): Promise<Moto> => {
     },
     stop: () =>
       new Promise<void>((resolve) => {
+        proxy.server.closeAllConnections();
+        proxy.server.close();
         if (child.exitCode !== null) return resolve();
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
