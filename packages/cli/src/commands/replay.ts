@@ -187,7 +187,16 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
       }
       const config = await loadConfig();
       const err = process.stderr;
-      for (const line of describeConfig(config)) err.write(`offboard: ${line}\n`);
+      const summaryLines = describeConfig(config);
+      // With no real sink configured (the first `npm start`), one hint beats a warning per kind.
+      const noneActive = summaryLines.includes("sinks active: none");
+      for (const line of summaryLines) {
+        if (noneActive && line.startsWith("warning:")) continue;
+        err.write(`offboard: ${line}\n`);
+      }
+      if (noneActive) {
+        err.write("offboard: no Slack or Jira configured: previewing what they would receive (docs/configuration.md)\n");
+      }
       const summary = await runReplay({
         files,
         config,
