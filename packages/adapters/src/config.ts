@@ -16,6 +16,7 @@
 import { readFileSync } from "node:fs";
 import {
   DEFAULT_POLICY,
+  DEFAULT_SETTINGS,
   LIFECYCLE_KINDS,
   type PipelineSettings,
   parsePolicyJson,
@@ -79,6 +80,7 @@ export const CORE_CONFIG_KEYS: ReadonlyArray<ConfigKey> = [
   key("OFFBOARD_IGNORE_ACTORS"),
   key("OFFBOARD_CONCURRENCY", false, "8"),
   key("OFFBOARD_LEASE_SECONDS", false, "120"),
+  key("OFFBOARD_SINK_TIMEOUT_SECONDS", false, "10"),
   key("OFFBOARD_LEDGER_TABLE"),
   key("OFFBOARD_DLQ_URL"),
   key("OFFBOARD_STATE_DIR", false, DEFAULT_STATE_DIR),
@@ -317,6 +319,18 @@ export const configFromSources = (
   r.int("OFFBOARD_SECRET_TTL_SECONDS", 0, 0);
   const concurrency = r.has("OFFBOARD_CONCURRENCY") ? r.int("OFFBOARD_CONCURRENCY", 1, 8) : undefined;
   const leaseSeconds = r.has("OFFBOARD_LEASE_SECONDS") ? r.int("OFFBOARD_LEASE_SECONDS", 1, 120) : undefined;
+  const sinkTimeoutSeconds = r.has("OFFBOARD_SINK_TIMEOUT_SECONDS")
+    ? r.int("OFFBOARD_SINK_TIMEOUT_SECONDS", 1, 10)
+    : undefined;
+  // A claim must outlive the sink call it guards, or a second attempt could take it over mid-call and
+  // deliver again.
+  const effectiveLease = leaseSeconds ?? DEFAULT_SETTINGS.leaseMs / 1000;
+  const effectiveSinkTimeout = sinkTimeoutSeconds ?? DEFAULT_SETTINGS.sinkTimeoutMs / 1000;
+  if (effectiveLease <= effectiveSinkTimeout) {
+    r.problems.push(
+      `OFFBOARD_LEASE_SECONDS (${effectiveLease}) must be longer than one sink attempt may take (OFFBOARD_SINK_TIMEOUT_SECONDS, ${effectiveSinkTimeout}), or a retry could deliver twice`,
+    );
+  }
   const dlqUrl = r.url("OFFBOARD_DLQ_URL", { credentials: false });
   const ledgerTable = r.string("OFFBOARD_LEDGER_TABLE");
   if (ledgerTable !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(ledgerTable)) {
@@ -328,6 +342,7 @@ export const configFromSources = (
     policy,
     ...(concurrency !== undefined ? { concurrency } : {}),
     ...(leaseSeconds !== undefined ? { leaseMs: leaseSeconds * 1000 } : {}),
+    ...(sinkTimeoutSeconds !== undefined ? { sinkTimeoutMs: sinkTimeoutSeconds * 1000 } : {}),
   };
   // The typed views of the built-in sinks, for code that reads `config.slack` / `config.jira`.
   const typed = <S>(definition: SinkDefinition<S>): S | undefined =>

@@ -177,6 +177,15 @@ describe("loadConfig", () => {
     expect(config.pipeline).toMatchObject({ concurrency: 4, leaseMs: 90_000 });
   });
 
+  it("refuses a lease that a slow sink call could outlive", async () => {
+    const error = await loadError(fullEnv({ OFFBOARD_LEASE_SECONDS: "5" }));
+    expect(error.problems).toEqual([
+      "OFFBOARD_LEASE_SECONDS (5) must be longer than one sink attempt may take (OFFBOARD_SINK_TIMEOUT_SECONDS, 10), or a retry could deliver twice",
+    ]);
+    const config = await load({ OFFBOARD_LEASE_SECONDS: "5", OFFBOARD_SINK_TIMEOUT_SECONDS: "3" });
+    expect(config.pipeline).toMatchObject({ leaseMs: 5_000, sinkTimeoutMs: 3_000 });
+  });
+
   it("reads the worker's ledger table, dead-letter queue and state directory", async () => {
     const config = await load({
       OFFBOARD_LEDGER_TABLE: "offboard-ledger",

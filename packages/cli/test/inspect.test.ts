@@ -90,6 +90,14 @@ describe("offboard inspect", () => {
     ]);
   });
 
+  it("rejects empty input, as the worker would", async () => {
+    const r = await runCli(["inspect", "-"], { stdin: "  \n" });
+    expect(r.code).toBe(1);
+    expect(jsonLines(r.stdout)).toEqual([
+      { decision: "reject", reason: "not-json", message: "empty input", input: "stdin" },
+    ]);
+  });
+
   it("applies the ignore list from the environment", async () => {
     const path = file("ignored.json", envelope(logEvent("i-1", "user.lifecycle.deactivate")));
     const r = await runCli(["inspect", path], { env: { OFFBOARD_IGNORE_ACTORS: "admin@example.com" } });

@@ -9,7 +9,7 @@ import { type EventOutcome, recordOutcome, type SinkOutcome, sinkFailure } from 
 import { DEFAULT_POLICY, type RoutingPolicy } from "./policy/policy.ts";
 import { HrisDirectory } from "./ports/hris.ts";
 import { type CaseRecord, DeliveryLedger } from "./ports/ledger.ts";
-import { type DeliveryContext, type Receipt, Sinks } from "./ports/sink.ts";
+import { type DeliveryContext, type Receipt, Sinks, type Superseded } from "./ports/sink.ts";
 
 /** Pipeline settings. Defaults suit a Lambda with a 30 s timeout. */
 export interface PipelineSettings {
@@ -190,7 +190,11 @@ const runSink = Effect.fnUntraced(function* (
   } as SinkOutcome;
 });
 
-/** The case after this event: non-follow-ups open (or extend) a case, follow-ups only move its state. */
+/**
+ * The case after this event. A non-follow-up opens a case (or adds receipts to the one it opened); a
+ * follow-up moves its state and keeps its receipts (or, with no case, opens one so that an older event
+ * arriving later is recognised as superseded). An event older than the case's latest changes nothing.
+ */
 const nextCase = (
   existing: CaseRecord | undefined,
   event: OffboardingEvent,
@@ -199,22 +203,30 @@ const nextCase = (
 ): CaseRecord | undefined => {
   const published = publishedMillis(event.occurredAt);
   const fresh = Number.isFinite(published) ? published : 0;
-  if (followUp) {
-    if (existing === undefined || fresh < existing.lastPublished) return undefined;
-    return { ...existing, lastPublished: fresh, lastKind: event.kind };
-  }
   if (existing !== undefined && existing.openedBy === event.id) {
     return { ...existing, receipts: { ...existing.receipts, ...Object.fromEntries(receipts) } };
   }
   if (existing !== undefined && fresh < existing.lastPublished) return undefined;
-  if (receipts.size === 0) return undefined;
+  const latest = { lastPublished: fresh, lastKind: event.kind, lastEventId: event.id };
+  if (followUp && existing !== undefined) return { ...existing, ...latest };
   return {
     subjectId: event.subject.id,
     openedBy: event.id,
     openedKind: event.kind,
-    lastPublished: fresh,
-    lastKind: event.kind,
+    ...latest,
     receipts: Object.fromEntries(receipts),
+  };
+};
+
+/** When the case already holds a later event than this one, that later event. */
+const supersededBy = (existing: CaseRecord | undefined, event: OffboardingEvent): Superseded | undefined => {
+  if (existing === undefined || existing.lastEventId === event.id) return undefined;
+  const published = publishedMillis(event.occurredAt);
+  if (!Number.isFinite(published) || published >= existing.lastPublished) return undefined;
+  return {
+    kind: existing.lastKind,
+    ...(existing.lastEventId !== undefined && { eventId: existing.lastEventId }),
+    occurredAt: new Date(existing.lastPublished).toISOString(),
   };
 };
 
@@ -230,10 +242,17 @@ const deliverRoute = Effect.fnUntraced(function* (d: Decided) {
     return { ...base, sinks: sinks.map((s) => ledgerDown(s, existing.failure)) };
   }
   const hris = yield* checkHris(event, hrisCheck);
+  const superseded = supersededBy(existing.success, event);
   const receipts = new Map<string, Receipt>();
   const outcomes: Array<SinkOutcome> = [];
   for (const name of sinks) {
-    const outcome = yield* runSink(name, event, { case: existing.success, followUp, hris, receipts });
+    const outcome = yield* runSink(name, event, {
+      case: existing.success,
+      followUp,
+      hris,
+      receipts,
+      ...(superseded !== undefined && { supersededBy: superseded }),
+    });
     if (outcome.receipt !== undefined) receipts.set(name, outcome.receipt);
     outcomes.push(outcome);
   }
@@ -244,7 +263,7 @@ const deliverRoute = Effect.fnUntraced(function* (d: Decided) {
       yield* Effect.logWarning(`case record for ${event.subject.id} not saved: ${put.failure.message}`);
     }
   }
-  return { ...base, hris, sinks: outcomes };
+  return { ...base, hris, sinks: outcomes, ...(superseded !== undefined && { supersededBy: superseded }) };
 });
 
 /**

@@ -189,6 +189,56 @@ describe("processing a batch", () => {
     expect(stored?.lastKind).toBe("reactivated");
   });
 
+  it("marks an event that arrives after a later one of the same user as superseded", async () => {
+    const slack = memorySink("slack");
+    const ledger = makeInMemoryLedger();
+    const user = oktaUser({ id: "00ulate" });
+    const deactivated = logEvent({
+      eventType: "user.lifecycle.deactivate",
+      target: [user],
+      published: "2026-11-03T11:00:00.000Z",
+    });
+    const reactivated = logEvent({
+      eventType: "user.lifecycle.reactivate",
+      target: [user],
+      published: "2026-11-03T12:00:00.000Z",
+    });
+    await run([record(envelope(reactivated))], { sinks: [slack], ledger });
+    const [late] = await run([record(envelope(deactivated))], { sinks: [slack], ledger });
+
+    expect(slack.delivered[0]?.context.supersededBy).toBeUndefined();
+    expect(slack.delivered[1]?.context.supersededBy).toEqual({
+      kind: "reactivated",
+      eventId: reactivated.uuid,
+      occurredAt: "2026-11-03T12:00:00.000Z",
+    });
+    expect(late?.events[0]?.supersededBy?.kind).toBe("reactivated");
+    // The user's state stays the later event's.
+    const stored = await Effect.runPromise(ledger.getCase("00ulate"));
+    expect(stored?.lastKind).toBe("reactivated");
+  });
+
+  it("tells a sink retried after the user's next event that the event is superseded", async () => {
+    const slack = memorySink("slack");
+    const jira = memorySink("jira");
+    const ledger = makeInMemoryLedger();
+    const user = oktaUser({ id: "00uretry" });
+    const deactivated = logEvent({ target: [user], published: "2026-11-03T11:00:00.000Z" });
+    const reactivated = logEvent({
+      eventType: "user.lifecycle.reactivate",
+      target: [user],
+      published: "2026-11-03T12:00:00.000Z",
+    });
+    jira.failNext(1, "transient");
+    await run([record(envelope(deactivated))], { sinks: [slack, jira], ledger });
+    await run([record(envelope(reactivated))], { sinks: [slack, jira], ledger });
+    await run([record(envelope(deactivated))], { sinks: [slack, jira], ledger });
+    // Jira's first attempt failed; by its retry the user had been reactivated.
+    const retried = jira.delivered.find((d) => d.event.id === deactivated.uuid);
+    expect(retried?.context.supersededBy?.kind).toBe("reactivated");
+    expect(slack.delivered.find((d) => d.event.id === deactivated.uuid)?.context.supersededBy).toBeUndefined();
+  });
+
   it("waits instead of delivering when another attempt holds the lease", async () => {
     const slack = memorySink("slack");
     const ledger = makeInMemoryLedger();

@@ -1,63 +1,26 @@
 /**
  * The custom resource reads its Okta API token from Secrets Manager. Tested against moto_server
- * through the real AWS SDK; skipped with a message when moto_server is not on PATH.
+ * through the real AWS SDK (moto_server must be on PATH: the test fails, never skips, without it).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { type Moto, startMoto } from "@offboard/testkit";
 import { Redacted } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OktaTokenSecretError } from "../src/log-stream/errors.ts";
 import { handler, loadOktaToken } from "../src/log-stream/handler.ts";
 import { startFakeOkta } from "./log-stream.fake-okta.ts";
 
-const motoAvailable = (() => {
-  try {
-    execFileSync("moto_server", ["--help"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!motoAvailable)
-  console.warn("moto_server not on PATH: skipping the Secrets Manager tests of the log-stream handler");
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const srv = createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-    srv.on("error", reject);
-  });
-
-let moto: ChildProcess | undefined;
+let moto: Moto | undefined;
 let client: SecretsManagerClient;
-
-const waitForMoto = async (endpoint: string) => {
-  for (let i = 0; i < 100; i++) {
-    try {
-      await fetch(`${endpoint}/moto-api/`);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error("moto_server did not start");
-};
 
 const secretWith = async (name: string, value: string) =>
   (await client.send(new CreateSecretCommand({ Name: name, SecretString: value }))).ARN ?? "";
 
-describe.skipIf(!motoAvailable)("log-stream handler with Secrets Manager (moto)", () => {
+describe("log-stream handler with Secrets Manager (moto)", () => {
   const savedEnv = { ...process.env };
   beforeAll(async () => {
-    const port = await freePort();
-    moto = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-    const endpoint = `http://127.0.0.1:${port}`;
-    await waitForMoto(endpoint);
+    moto = await startMoto();
+    const { endpoint } = moto;
     // For the Lambda entry point, which builds its own client from the environment.
     process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = endpoint;
     process.env.AWS_REGION = "us-east-1";
@@ -70,9 +33,9 @@ describe.skipIf(!motoAvailable)("log-stream handler with Secrets Manager (moto)"
     });
   }, 30_000);
 
-  afterAll(() => {
+  afterAll(async () => {
     client?.destroy();
-    moto?.kill();
+    await moto?.stop();
     process.env = savedEnv;
   });
 

@@ -77,7 +77,14 @@ export const runInspect = async (
 ): Promise<number> => {
   let rejected = 0;
   for (const input of await readInputs(files)) {
-    for (const record of toRecords(input)) {
+    const records = toRecords(input);
+    if (records.length === 0) {
+      // The worker rejects an empty body; inspect says what it would do.
+      rejected += 1;
+      write(JSON.stringify({ decision: "reject", reason: "not-json", message: "empty input", input: input.name }));
+      continue;
+    }
+    for (const record of records) {
       for (const d of decideBody(record.body, policy)) {
         const line = inspectLine(d, record.id);
         if (line.decision === "reject") rejected += 1;

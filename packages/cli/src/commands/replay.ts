@@ -4,6 +4,8 @@ import type { Writable } from "node:stream";
 import {
   type AppConfig,
   consolePreviewSink,
+  DEFAULT_JIRA_CHECKLIST,
+  DEFAULT_JIRA_KINDS,
   describeConfig,
   hrisFromConfig,
   outboxSink,
@@ -91,7 +93,17 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
   mkdirSync(config.stateDir, { recursive: true });
 
   const local = [outboxSink({ path: join(config.stateDir, "outbox.jsonl") })];
-  if (o.preview) local.push(consolePreviewSink({ out: o.out, color: o.color }));
+  if (o.preview) {
+    // The preview shows the ticket Jira would get with this configuration (or the defaults).
+    local.push(
+      consolePreviewSink({
+        out: o.out,
+        color: o.color,
+        checklist: config.jira?.checklist ?? DEFAULT_JIRA_CHECKLIST,
+        ticketKinds: config.jira?.kinds ?? DEFAULT_JIRA_KINDS,
+      }),
+    );
+  }
   const sinks = sinksFromConfig(config, local);
   const policy = withLocalSinks(
     config.policy,
@@ -195,7 +207,9 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
         err.write(`offboard: ${line}\n`);
       }
       if (noneActive) {
-        err.write("offboard: no Slack or Jira configured: previewing what they would receive (docs/configuration.md)\n");
+        err.write(
+          "offboard: no Slack or Jira configured: previewing what they would receive (docs/configuration.md)\n",
+        );
       }
       const summary = await runReplay({
         files,

@@ -2,7 +2,7 @@ import type { LifecycleKind } from "../domain/catalogue.ts";
 import type { Person } from "../domain/event.ts";
 import type { HrisStatus } from "../domain/hris.ts";
 import type { FailureClass, RejectCode, SinkError } from "../errors.ts";
-import type { Receipt } from "../ports/sink.ts";
+import type { Receipt, Superseded } from "../ports/sink.ts";
 
 /**
  * The error policy, in one place: how each sink attempt ends, and what that means for the SQS record
@@ -45,6 +45,8 @@ export interface EventOutcome {
   readonly subject?: Person;
   readonly actor?: Person;
   readonly hris?: HrisStatus;
+  /** Set when a later event of the same user had already been applied: this one arrived out of order. */
+  readonly supersededBy?: Superseded;
   readonly sinks: ReadonlyArray<SinkOutcome>;
 }
 

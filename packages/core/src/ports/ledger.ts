@@ -12,7 +12,10 @@ export type Claim =
   /** No: another attempt holds an unexpired lease; try again after `leaseUntil`. */
   | { readonly _tag: "Busy"; readonly leaseUntil: number };
 
-/** What offboard remembers about a subject user, so follow-ups land on the same Slack thread and ticket. */
+/**
+ * What offboard remembers about a subject user, so follow-ups land on the same Slack thread and ticket,
+ * and an event that arrives after a later one is recognised as superseded.
+ */
 export interface CaseRecord {
   readonly subjectId: string;
   /** The event that opened the case (the latest non-follow-up event). */
@@ -21,6 +24,8 @@ export interface CaseRecord {
   /** `published` of the latest event applied to the case (ms since epoch), to resist out-of-order updates. */
   readonly lastPublished: number;
   readonly lastKind: LifecycleKind;
+  /** Okta uuid of the latest event applied to the case. */
+  readonly lastEventId?: string;
   /** Receipts of the sinks for the opening event, by sink name (Slack channel+ts, Jira key). */
   readonly receipts: Readonly<Record<string, Receipt>>;
 }

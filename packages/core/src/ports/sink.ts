@@ -1,4 +1,5 @@
 import { Context, type Effect } from "effect";
+import type { LifecycleKind } from "../domain/catalogue.ts";
 import type { OffboardingEvent } from "../domain/event.ts";
 import type { HrisStatus } from "../domain/hris.ts";
 import type { SinkError } from "../errors.ts";
@@ -24,10 +25,25 @@ export interface DeliveryContext {
   /** Whether this event is a follow-up (unsuspended, reactivated) of an earlier one. */
   readonly followUp: boolean;
   readonly hris: HrisStatus;
+  /**
+   * Set when this event arrived after a later event of the same user was already applied (Okta delivers
+   * out of order): the user's current state is that later event's. Sinks should say so, and must not
+   * start work that the later event undid (no offboarding ticket for a user already reactivated).
+   */
+  readonly supersededBy?: Superseded;
   /** Receipts of the sinks that ran before this one for the same event (Slack links the Jira ticket). */
   readonly receipts: ReadonlyMap<string, Receipt>;
   /** `${event.id}:${sink}`: pass it to vendors that accept one. */
   readonly idempotencyKey: string;
+}
+
+/** The later event that an out-of-order event arrived behind. */
+export interface Superseded {
+  readonly kind: LifecycleKind;
+  /** Okta uuid of the later event, when known. */
+  readonly eventId?: string;
+  /** Its `published`, as ISO-8601. */
+  readonly occurredAt: string;
 }
 
 /** A destination for routed events. A new sink is one adapter file plus one line in the adapters' registry. */

@@ -424,6 +424,7 @@ export const workerEnv = (moto: Moto, stack: Stack, slack: FakeSlack, jira: Fake
   JIRA_PROJECT_KEY: "IT",
   OFFBOARD_LEDGER_TABLE: stack.tableName,
   OFFBOARD_LEASE_SECONDS: "5",
+  OFFBOARD_SINK_TIMEOUT_SECONDS: "3",
   POWERTOOLS_SERVICE_NAME: "offboard",
   POWERTOOLS_METRICS_DISABLED: "true",
   POWERTOOLS_LOG_LEVEL: "WARN",
