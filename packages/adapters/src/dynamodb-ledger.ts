@@ -220,10 +220,13 @@ export const makeDynamoDbLedger = (
             updatedAt: { N: String(now) },
             expiresAt: expiresAt(now),
           },
+          // Never back in time: a case holding a later event wins over a slower writer's older one.
+          ConditionExpression: "attribute_not_exists(pk) OR lastPublished <= :lp",
+          ExpressionAttributeValues: { ":lp": { N: String(record.lastPublished) } },
         }),
         { abortSignal },
       ),
-    ).pipe(Effect.mapError(fail("PutItem")));
+    ).pipe(Effect.catch((e) => (e.conditionFailed ? Effect.void : Effect.fail(fail("PutItem")(e)))));
   });
 
   return DeliveryLedger.of({ claim, complete, release, getCase, putCase });

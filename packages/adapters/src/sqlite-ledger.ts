@@ -127,7 +127,8 @@ const ledgerOver = (db: BetterSqlite3.Database): DeliveryLedger["Service"] => {
   );
   const writeCase = db.prepare<{ subjectId: string; record: string; now: number }>(
     `INSERT INTO cases (subject_id, record_json, updated_at) VALUES (:subjectId, :record, :now)
-     ON CONFLICT (subject_id) DO UPDATE SET record_json = excluded.record_json, updated_at = excluded.updated_at`,
+     ON CONFLICT (subject_id) DO UPDATE SET record_json = excluded.record_json, updated_at = excluded.updated_at
+     WHERE json_extract(excluded.record_json, '$.lastPublished') >= json_extract(cases.record_json, '$.lastPublished')`,
   );
 
   const claimTx = db.transaction((eventId: string, sink: string, now: number, leaseMs: number): Claim => {

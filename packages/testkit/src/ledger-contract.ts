@@ -253,6 +253,24 @@ export const describeLedgerContract = (name: string, makeLayer: LedgerLayerFacto
       expect(found).toEqual(record);
     });
 
+    it("keeps the later case when an older one is put after it", async () => {
+      const subjectId = unique("00u");
+      const later = caseRecord(subjectId, { lastKind: "reactivated" });
+      const older = caseRecord(subjectId, {
+        lastKind: "deactivated",
+        lastPublished: later.lastPublished - Duration.toMillis(Duration.hours(1)),
+      });
+      const found = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          yield* ledger.putCase(later);
+          yield* ledger.putCase(older);
+          return yield* ledger.getCase(subjectId);
+        }),
+      );
+      expect(found).toEqual(later);
+    });
+
     it("replaces a subject's case record on a later put", async () => {
       const subjectId = unique("00u");
       const first = caseRecord(subjectId);

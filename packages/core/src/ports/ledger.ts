@@ -48,6 +48,7 @@ export class DeliveryLedger extends Context.Service<
     /** Gives the lease back after a failed attempt, so a retry need not wait for it to expire. */
     readonly release: (eventId: string, sink: string, token: string) => Effect.Effect<void, LedgerError>;
     readonly getCase: (subjectId: string) => Effect.Effect<CaseRecord | undefined, LedgerError>;
+    /** Stores the case, unless the stored one already holds a later event (`lastPublished`): never goes back in time. */
     readonly putCase: (record: CaseRecord) => Effect.Effect<void, LedgerError>;
   }
 >()("offboard/DeliveryLedger") {
@@ -92,7 +93,8 @@ export const makeInMemoryLedger = (): DeliveryLedger["Service"] => {
     getCase: (subjectId) => Effect.sync(() => cases.get(subjectId)),
     putCase: (record) =>
       Effect.sync(() => {
-        cases.set(record.subjectId, record);
+        const current = cases.get(record.subjectId);
+        if (current === undefined || record.lastPublished >= current.lastPublished) cases.set(record.subjectId, record);
       }),
   };
 };
