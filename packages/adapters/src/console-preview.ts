@@ -8,6 +8,7 @@ import {
   type Receipt,
   type Sink,
   SinkError,
+  type Superseded,
 } from "@offboard/core";
 import { Effect } from "effect";
 
@@ -151,6 +152,12 @@ const joinDefined = (parts: ReadonlyArray<string | undefined>, sep: string): str
 
 const safe = (s: string | undefined) => (s === undefined ? undefined : terminalSafe(s));
 
+/** "arrived late: Okta already reported this user reactivated at … (event …); this is history". */
+export const supersededLine = (later: Superseded): string =>
+  `arrived late: Okta already reported this user ${later.kind} at ${terminalSafe(later.occurredAt)}${
+    later.eventId !== undefined ? ` (event ${terminalSafe(later.eventId)})` : ""
+  }; this alert is history, not the user's current state`;
+
 /** The Slack alert as text: headline, then one line per field. */
 export const renderSlackPreview = (event: OffboardingEvent, context: DeliveryContext, color = false): string => {
   const style = color ? ansi : plain;
@@ -159,6 +166,7 @@ export const renderSlackPreview = (event: OffboardingEvent, context: DeliveryCon
   const ticket = [...context.receipts.values()].find((r) => r.sink === "jira");
   const caseReceipts = context.case === undefined ? [] : Object.values(context.case.receipts);
   const fields: Array<Field> = [
+    ["Superseded", context.supersededBy !== undefined ? supersededLine(context.supersededBy) : undefined],
     ["When", safe(event.occurredAt)],
     ["User", `${safe(subject.displayName) ?? "(no name)"} (${terminalSafe(subject.id)})`],
     ["Login", safe(subject.login)],
@@ -258,7 +266,8 @@ export const consolePreviewSink = (options: ConsolePreviewOptions = {}): Sink =>
     deliver: (event, context) =>
       Effect.gen(function* () {
         let text = renderSlackPreview(event, context, color);
-        if (ticketKinds.has(event.kind) && !context.followUp)
+        // Like the Jira sink: no ticket for a follow-up, nor for an event a later one superseded.
+        if (ticketKinds.has(event.kind) && !context.followUp && context.supersededBy === undefined)
           text += renderJiraPreview(event, context, checklist, color);
         yield* write(out, `${text}\n`);
         return { sink: "console", ref: event.id } satisfies Receipt;

@@ -17,7 +17,8 @@ import type { SettingsReader, SinkDefinition } from "./sink-definition.ts";
 /**
  * The Jira sink: one issue per event of a configured kind (default: deactivated), guarded against
  * duplicates by an entity property carrying the Okta event uuid; follow-ups (reactivated) comment on
- * the case's issue and, when configured, transition it. Jira Cloud REST v3 through jira.js.
+ * the case's issue and, when configured, transition it. Jira Cloud REST v3 through jira.js. An event
+ * that arrived after a later one of the same user (`context.supersededBy`) touches no ticket.
  */
 
 export const JIRA_SINK = "jira";
@@ -58,6 +59,15 @@ export const retryAfterMs = (value: string | undefined, now = Date.now()): numbe
   if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+};
+
+/** Network errors raised before the request reached Jira: repeating the request cannot duplicate anything. */
+const NOT_SENT: ReadonlySet<string> = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
+
+/** True for a failure whose request never reached Jira. */
+const neverSent = (e: SinkError): boolean => {
+  const code = (e.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && NOT_SENT.has(code);
 };
 
 const NETWORK_CODES = new Set([
@@ -128,6 +138,9 @@ export const jqlString = (s: string): string => `"${s.replace(/\\/g, "\\\\").rep
 export const duplicateGuardJql = (projectKey: string, subjectId: string): string =>
   `project = ${jqlString(projectKey)} AND labels = ${jqlString(userLabel(subjectId))} ORDER BY created DESC`;
 
+/** Receipt refs of a case that name no issue. */
+const NO_ISSUE: ReadonlySet<string> = new Set(["none", "skipped", "superseded"]);
+
 interface SearchIssue {
   readonly id?: string;
   readonly key?: string;
@@ -149,8 +162,10 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
    * Bounded retries of 5xx, 408 and network failures inside one attempt: at most `maxRetries`, none
    * started once `timeoutMs` has passed since the first try (so a slow Jira costs about two timeouts,
    * not `maxRetries + 1`). 429 is not retried here: it goes back with Retry-After for the core.
+   * `retryable` narrows which transient failures may be repeated (the create: only those where the
+   * request never reached Jira).
    */
-  const retrying = <A>(eff: Effect.Effect<A, SinkError>) =>
+  const retrying = <A>(eff: Effect.Effect<A, SinkError>, retryable: (e: SinkError) => boolean = () => true) =>
     Effect.suspend(() => {
       const start = Date.now();
       return eff.pipe(
@@ -158,7 +173,7 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
           schedule: Schedule.exponential(Duration.millis(100), 2),
           times: Math.max(0, settings.maxRetries),
           while: (e: SinkError) =>
-            e.failure === "transient" && e.code !== "429" && Date.now() - start < settings.timeoutMs,
+            e.failure === "transient" && e.code !== "429" && retryable(e) && Date.now() - start < settings.timeoutMs,
         }),
       );
     });
@@ -181,17 +196,39 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
       ),
     );
 
+  /**
+   * The create. Retried inside the attempt only when the request cannot have reached Jira (connection
+   * refused, name not resolved). After any other failure (5xx, 408, timeout, reset) Jira may have made
+   * the issue, and its search is eventually consistent: a search 100 ms later usually misses an issue
+   * just made. So the attempt fails transiently and SQS redelivers the record minutes later, when the
+   * duplicate guard's search finds the issue if it exists.
+   */
   const createIssue = (event: OffboardingEvent, ctx: DeliveryContext) =>
-    call("create issue", () =>
-      client.issues.createIssue({
-        fields: buildJiraIssueFields(event, ctx, settings) as unknown as Version3Parameters.CreateIssue["fields"],
-        properties: [{ key: JIRA_PROPERTY_KEY, value: offboardProperty(event) }],
-      }),
+    retrying(
+      call("create issue", () =>
+        client.issues.createIssue({
+          fields: buildJiraIssueFields(event, ctx, settings) as unknown as Version3Parameters.CreateIssue["fields"],
+          properties: [{ key: JIRA_PROPERTY_KEY, value: offboardProperty(event) }],
+        }),
+      ),
+      neverSent,
+    ).pipe(
+      Effect.mapError((e) =>
+        e.failure === "transient" && e.code !== "429" && !neverSent(e)
+          ? new SinkError({
+              sink: e.sink,
+              failure: "transient",
+              message: `${e.message} (the issue may exist: the redelivery's duplicate guard will look for it)`,
+              ...(e.code !== undefined && { code: e.code }),
+              cause: e.cause,
+            })
+          : e,
+      ),
     );
 
-  /** Search, then create: retried as one unit so a create whose answer was lost is found, not repeated. */
+  /** Search (retried), then create (not repeated inside the attempt after an ambiguous failure). */
   const open = Effect.fn("JiraSink.open")(function* (event: OffboardingEvent, ctx: DeliveryContext) {
-    const existing = yield* findExisting(event);
+    const existing = yield* retrying(findExisting(event));
     if (existing?.key !== undefined) {
       return {
         sink: JIRA_SINK,
@@ -234,7 +271,7 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
 
   const followUp = Effect.fn("JiraSink.followUp")(function* (event: OffboardingEvent, ctx: DeliveryContext) {
     const issue = ctx.case?.receipts.jira;
-    if (issue === undefined || issue.ref === "none" || issue.ref === "skipped") {
+    if (issue === undefined || NO_ISSUE.has(issue.ref)) {
       return {
         sink: JIRA_SINK,
         ref: "none",
@@ -242,6 +279,30 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
       } satisfies Receipt;
     }
     const key = issue.ref;
+    return yield* commentOn(key, issue, event, ctx).pipe(
+      // The case's issue was deleted or moved to a project we cannot see: there is no ticket any more.
+      // Failing would dead-letter the record on every redrive and hold back the other sinks' follow-up.
+      Effect.catchIf(
+        (e) => e.code === "404",
+        (e) =>
+          Effect.logWarning(`Jira case issue ${key} not found (${e.message}); nothing to comment on`).pipe(
+            Effect.as({
+              sink: JIRA_SINK,
+              ref: "none",
+              detail: { note: `case issue ${key} not found` },
+            } satisfies Receipt),
+          ),
+      ),
+    );
+  });
+
+  /** Transition (when configured) and comment on the case's issue. */
+  const commentOn = Effect.fnUntraced(function* (
+    key: string,
+    issue: Receipt,
+    event: OffboardingEvent,
+    ctx: DeliveryContext,
+  ) {
     // Transition first (repeating it is harmless: it is simply no longer offered), comment last.
     const name = settings.reactivateTransition;
     const applied = name !== undefined && event.kind === "reactivated" ? yield* transition(key, name) : undefined;
@@ -269,6 +330,19 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
   });
 
   const deliver = Effect.fn("JiraSink.deliver")(function* (event: OffboardingEvent, ctx: DeliveryContext) {
+    const later = ctx.supersededBy;
+    if (later !== undefined) {
+      // The user's state moved on before this event arrived (a deactivation after the reactivation that
+      // undid it): no offboarding ticket, no comment or transition on the case's ticket.
+      return {
+        sink: JIRA_SINK,
+        ref: "superseded",
+        detail: {
+          reason: `arrived after the user was ${later.kind} at ${later.occurredAt}; no Jira change for this ${event.kind}`,
+          ...(later.eventId !== undefined && { laterEvent: later.eventId }),
+        },
+      } satisfies Receipt;
+    }
     if (ctx.followUp) return yield* followUp(event, ctx);
     if (!kinds.has(event.kind)) {
       return {
@@ -277,7 +351,7 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
         detail: { reason: `${event.kind} is not in the Jira kinds (${[...kinds].join(", ") || "none"})` },
       } satisfies Receipt;
     }
-    return yield* retrying(open(event, ctx));
+    return yield* open(event, ctx);
   });
 
   return { name: JIRA_SINK, deliver };

@@ -8,6 +8,7 @@ import {
   type Receipt,
   type Sink,
   SinkError,
+  type Superseded,
 } from "@offboard/core";
 import { Clock, Effect } from "effect";
 
@@ -48,6 +49,11 @@ export interface OutboxEntry {
   };
   /** True for follow-ups (unsuspended, reactivated) of an earlier event. */
   readonly followUp: boolean;
+  /**
+   * Set when this event arrived after a later event of the same user had been applied (Okta delivers
+   * out of order): that later event's kind, uuid and time. The user's current state is the later one.
+   */
+  readonly supersededBy?: Superseded;
 }
 
 /** Errors the file system may recover from by itself; everything else needs an operator. */
@@ -103,6 +109,7 @@ export const outboxSink = (options: OutboxOptions = {}): Sink => {
             },
           }),
           followUp: context.followUp,
+          ...(context.supersededBy !== undefined && { supersededBy: context.supersededBy }),
         };
         const line = `${JSON.stringify(entry)}\n`;
         const offset = yield* Effect.try({

@@ -1,4 +1,12 @@
-import type { DeliveryContext, HrisStatus, LifecycleKind, OffboardingEvent, Person, Receipt } from "@offboard/core";
+import type {
+  DeliveryContext,
+  HrisStatus,
+  LifecycleKind,
+  OffboardingEvent,
+  Person,
+  Receipt,
+  Superseded,
+} from "@offboard/core";
 
 /**
  * The pure Block Kit builder for the Slack sink: no client, no I/O. The console preview and the docs
@@ -41,11 +49,43 @@ export interface SlackAlert {
  */
 export const escapeMrkdwn = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-/** Slack caps a section field at 2000 characters and a header at 150; keep well inside. */
+/**
+ * Slack's Block Kit limits, counted on the text as sent (after escaping): a section field's text 2000
+ * characters, a header's plain_text 150, any other text object (a section's text, a context element)
+ * 3000. The `text` fallback may be far longer, but a notification shows only its start: kept at 3000.
+ */
+export const SLACK_LIMITS = { field: 2_000, header: 150, text: 3_000, fallback: 3_000 } as const;
+
+/**
+ * The budget of one user-controlled value (a name, a reason), escaped. Eight fields of this size plus
+ * the other blocks stay well under the size at which Slack refuses a message (`msg_blocks_too_long`,
+ * about 13 000 characters of blocks).
+ */
+export const VALUE_MAX = 1_000;
+
+const ENTITY_TAIL = /&[a-z]{0,3}$/;
+
+/**
+ * Clips already escaped mrkdwn to at most `max` characters, `…` included, without splitting what
+ * Slack parses as one unit: an entity (`&lt;`, `&amp;`, `&gt;`), a link or mention (`<…>`, which only
+ * this module writes, user text having no raw `<`), or a UTF-16 surrogate pair.
+ */
+export const clipMrkdwn = (s: string, max: number): string => {
+  if (s.length <= max) return s;
+  let cut = s.slice(0, Math.max(0, max - 1));
+  const entity = ENTITY_TAIL.exec(cut);
+  if (entity !== null) cut = cut.slice(0, entity.index);
+  if (cut.lastIndexOf("<") > cut.lastIndexOf(">")) cut = cut.slice(0, cut.lastIndexOf("<"));
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
+  return `${cut}…`;
+};
+
+/** Plain text clipped to `max` characters, `…` included (for plain_text objects, which are not escaped). */
 const clip = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
-/** Escaped and clipped: the only way a foreign string enters a mrkdwn text object. */
-const safe = (s: string, max = 1_000): string => escapeMrkdwn(clip(s, max));
+/** Escaped, then clipped: the only way a foreign string enters a mrkdwn text object. */
+const safe = (s: string, max = VALUE_MAX): string => clipMrkdwn(escapeMrkdwn(s), max);
 
 const KIND_TITLE: Readonly<Record<LifecycleKind, string>> = {
   suspended: "Suspended",
@@ -151,16 +191,57 @@ export const oktaAdminUserUrl = (orgUrl: string, userId: string): string | undef
   return `${url.protocol}//${adminHost}${url.port === "" ? "" : `:${url.port}`}/admin/user/profile/view/${encodeURIComponent(userId)}`;
 };
 
-/** A mrkdwn link; both parts escaped (Slack wants `&` in URLs as `&amp;` too). */
-const link = (url: string, label: string): string => `<${escapeMrkdwn(url)}|${safe(label, 200)}>`;
+/** Longest URL put in a link; a longer one (a hostile id in the path) is left out rather than cut. */
+const URL_MAX = 500;
+
+/** A mrkdwn link; both parts escaped (Slack wants `&` in URLs as `&amp;` too). Undefined for a huge URL. */
+const link = (url: string, label: string): string | undefined => {
+  const href = escapeMrkdwn(url);
+  return href.length > URL_MAX ? undefined : `<${href}|${safe(label, 200)}>`;
+};
+
+/** Jira receipt refs that name no ticket: nothing made ("none"), not for this kind ("skipped"), too late. */
+const NO_TICKET: ReadonlySet<string> = new Set(["none", "skipped", "superseded"]);
 
 /** The Jira ticket for this event or this case, when one exists. */
 export const jiraReceipt = (ctx: Pick<DeliveryContext, "receipts" | "case">): Receipt | undefined => {
   const r = ctx.receipts.get("jira") ?? ctx.case?.receipts.jira;
-  return r === undefined || r.ref === "none" || r.ref === "skipped" ? undefined : r;
+  return r === undefined || NO_TICKET.has(r.ref) ? undefined : r;
 };
 
-const field = (label: string, value: string): TextObject => ({ type: "mrkdwn", text: `*${label}*\n${value}` });
+const field = (label: string, value: string): TextObject => ({
+  type: "mrkdwn",
+  text: clipMrkdwn(`*${label}*\n${value}`, SLACK_LIMITS.field),
+});
+
+const jiraValue = (jira: Receipt): string =>
+  (jira.url !== undefined ? link(jira.url, jira.ref) : undefined) ?? safe(jira.ref, 200);
+
+/** A header block: plain_text (Slack shows it literally), clipped to Slack's 150 characters. */
+const headerBlock = (text: string): SlackBlock => ({
+  type: "header",
+  text: { type: "plain_text", text: clip(text, SLACK_LIMITS.header), emoji: true },
+});
+
+/** The ISO form of a date, or the (escaped) text as sent when it does not parse. */
+const isoOrAsSent = (at: string): string => {
+  const ms = Date.parse(at);
+  return Number.isNaN(ms) ? safe(at, 100) : new Date(ms).toISOString();
+};
+
+/**
+ * The warning an out-of-order event carries: Okta had already reported a later state of the user, so
+ * this alert is history. Mrkdwn, escaped.
+ */
+export const supersededText = (later: Superseded): string =>
+  `:warning: *Arrived late*: Okta already reported this user *${later.kind}* at ${isoOrAsSent(later.occurredAt)}${
+    later.eventId !== undefined ? ` (event \`${safe(later.eventId, 100)}\`)` : ""
+  }; this alert is history, not the user's current state.`;
+
+const supersededBlock = (later: Superseded): SlackBlock => ({
+  type: "section",
+  text: { type: "mrkdwn", text: clipMrkdwn(supersededText(later), SLACK_LIMITS.text) },
+});
 
 const contextLine = (
   eventId: string,
@@ -171,8 +252,12 @@ const contextLine = (
   const parts = [`Okta event \`${safe(eventId, 100)}\``];
   if (transactionId !== undefined) parts.push(`transaction \`${safe(transactionId, 100)}\``);
   const admin = s.oktaOrgUrl !== undefined ? oktaAdminUserUrl(s.oktaOrgUrl, subjectId) : undefined;
-  if (admin !== undefined) parts.push(link(admin, "Open user in Okta admin"));
-  return { type: "context", elements: [{ type: "mrkdwn", text: parts.join(" · ") }] } satisfies SlackBlock;
+  const adminLink = admin !== undefined ? link(admin, "Open user in Okta admin") : undefined;
+  if (adminLink !== undefined) parts.push(adminLink);
+  return {
+    type: "context",
+    elements: [{ type: "mrkdwn", text: clipMrkdwn(parts.join(" · "), SLACK_LIMITS.text) }],
+  } satisfies SlackBlock;
 };
 
 /** The section fields for an event: When, User, Login, Actor, Reason?, HRIS?, Jira?. */
@@ -191,30 +276,56 @@ const eventFields = (
   const hris = hrisText(ctx.hris);
   if (hris !== undefined) fields.push(field("HRIS", hris));
   const jira = jiraReceipt(ctx);
-  if (jira !== undefined)
-    fields.push(field("Jira", jira.url !== undefined ? link(jira.url, jira.ref) : safe(jira.ref)));
+  if (jira !== undefined) fields.push(field("Jira", jiraValue(jira)));
   return fields;
 };
 
-/** The notification fallback: one line of plain text, escaped like the blocks. */
-export const fallbackText = (event: OffboardingEvent, from?: LifecycleKind): string => {
+/**
+ * The notification fallback: one line of text, escaped like the blocks. An out-of-order event says
+ * so up front: "Okta user deactivated (arrived late; since reactivated): …".
+ */
+export const fallbackText = (event: OffboardingEvent, from?: LifecycleKind, supersededBy?: Superseded): string => {
   const what = from === undefined ? event.kind : `${from} → ${event.kind}`;
-  return `Okta user ${what}: ${safe(personLabel(event.subject), 300)} by ${safe(personLabel(event.actor), 300)}`;
+  const late = supersededBy !== undefined ? ` (arrived late; since ${supersededBy.kind})` : "";
+  return clipMrkdwn(
+    `Okta user ${what}${late}: ${safe(personLabel(event.subject), 300)} by ${safe(personLabel(event.actor), 300)}`,
+    SLACK_LIMITS.fallback,
+  );
 };
 
-/** The alert for one routed event: header, fields, context line, and the `text` fallback. */
+/**
+ * The alert for one routed event: header, (for an out-of-order event) the "Arrived late" warning,
+ * fields, context line, and the `text` fallback. Every text object is within Slack's limits.
+ */
 export const buildSlackAlert = (
   event: OffboardingEvent,
-  ctx: Pick<DeliveryContext, "hris" | "receipts" | "case">,
+  ctx: Pick<DeliveryContext, "hris" | "receipts" | "case" | "supersededBy">,
   settings: SlackMessageSettings,
 ): SlackAlert => ({
-  text: fallbackText(event),
+  text: fallbackText(event, undefined, ctx.supersededBy),
   blocks: [
-    { type: "header", text: { type: "plain_text", text: clip(headerText(event.kind), 150), emoji: true } },
+    headerBlock(headerText(event.kind)),
+    ...(ctx.supersededBy !== undefined ? [supersededBlock(ctx.supersededBy)] : []),
     { type: "section", fields: eventFields(event, ctx, settings) },
     contextLine(event.id, event.transactionId, event.subject.id, settings),
   ],
 });
+
+/**
+ * The alert as text only, for when Slack refuses the blocks (`invalid_blocks` and the like): the same
+ * facts, one per line, escaped and clipped, so the alert still arrives.
+ */
+export const buildPlainAlert = (
+  event: OffboardingEvent,
+  ctx: Pick<DeliveryContext, "hris" | "receipts" | "case" | "supersededBy">,
+  settings: SlackMessageSettings,
+): string => {
+  const lines = [`*${headerText(event.kind)}*`];
+  if (ctx.supersededBy !== undefined) lines.push(supersededText(ctx.supersededBy));
+  for (const f of eventFields(event, ctx, settings)) lines.push(f.text.replace("\n", ": ").replace(/\n/g, " "));
+  lines.push(`Okta event \`${safe(event.id, 100)}\``);
+  return clipMrkdwn(lines.join("\n"), SLACK_LIMITS.text);
+};
 
 /**
  * What the original message of a case remembers (kept in the Slack receipt's `detail`), so a follow-up
@@ -280,18 +391,14 @@ export const buildCaseUpdate = (
   if (original.reason !== undefined && original.reason.trim() !== "")
     fields.push(field("Reason", safe(original.reason)));
   const jira = jiraReceipt(ctx);
-  if (jira !== undefined)
-    fields.push(field("Jira", jira.url !== undefined ? link(jira.url, jira.ref) : safe(jira.ref)));
+  if (jira !== undefined) fields.push(field("Jira", jiraValue(jira)));
   const now = `*Now ${followUp.kind}* ${whenText(followUp.occurredAt, settings.timeZone).replace("\n", " · ")} by ${safe(personLabel(followUp.actor))} (details in the thread)`;
   return {
     text: fallbackText(followUp, original.kind),
     blocks: [
-      {
-        type: "header",
-        text: { type: "plain_text", text: clip(headerText(followUp.kind, original.kind), 150), emoji: true },
-      },
+      headerBlock(headerText(followUp.kind, original.kind)),
       { type: "section", fields },
-      { type: "section", text: { type: "mrkdwn", text: now } },
+      { type: "section", text: { type: "mrkdwn", text: clipMrkdwn(now, SLACK_LIMITS.text) } },
       contextLine(original.eventId, undefined, followUp.subject.id, settings),
     ],
   };

@@ -4,12 +4,21 @@ import { ErrorCode, LogLevel, type RetryOptions, WebClient } from "@slack/web-ap
 import { Effect, Redacted } from "effect";
 import type { SlackSettings } from "./settings.ts";
 import type { SinkDefinition } from "./sink-definition.ts";
-import { buildCaseUpdate, buildSlackAlert, type SlackAlert, snapshotDetail, snapshotOf } from "./slack-message.ts";
+import {
+  buildCaseUpdate,
+  buildPlainAlert,
+  buildSlackAlert,
+  type SlackAlert,
+  snapshotDetail,
+  snapshotOf,
+} from "./slack-message.ts";
 
 /**
  * The Slack sink: one Block Kit message per routed event in the configured channel. Follow-ups
  * (unsuspended, reactivated) rewrite the case's original message (chat.update) and then reply in its
- * thread. Failures are classified, never retried beyond the bounded retries of one attempt.
+ * thread. Failures are classified, never retried beyond the bounded retries of one attempt. An event
+ * that arrived after a later one of the same user (`context.supersededBy`) says so and leaves the
+ * case's original message alone.
  */
 
 export const SLACK_SINK = "slack";
@@ -32,6 +41,20 @@ const ORIGINAL_GONE: ReadonlySet<string> = new Set([
   "is_archived",
   "thread_not_found",
 ]);
+
+/**
+ * `ok:false` errors about the blocks themselves: the message is retried once, at once, as text only,
+ * so that an alert Slack would not render (a hostile name, a Block Kit rule we did not foresee) still
+ * arrives instead of dead-lettering.
+ */
+export const BLOCK_ERRORS: ReadonlySet<string> = new Set([
+  "invalid_blocks",
+  "invalid_blocks_format",
+  "msg_blocks_too_long",
+  "invalid_attachments",
+]);
+
+const isBlockError = (e: SinkError) => e.failure === "permanent" && e.code !== undefined && BLOCK_ERRORS.has(e.code);
 
 /** The delay schedule of the bounded retries inside one attempt (5xx and network errors only). */
 export const slackRetryConfig = (settings: Pick<SlackSettings, "maxRetries" | "timeoutMs">): RetryOptions => ({
@@ -131,11 +154,10 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
       catch: (cause) => classifySlackError(cause, what),
     });
 
-  const postMessage = (channel: string, alert: SlackAlert, threadTs?: string) =>
+  const send = (channel: string, content: { text: string; blocks?: SlackAlert["blocks"] }, threadTs?: string) =>
     post("chat.postMessage", {
       channel,
-      text: alert.text,
-      blocks: alert.blocks,
+      ...content,
       unfurl_links: false,
       unfurl_media: false,
       ...(threadTs !== undefined && { thread_ts: threadTs, reply_broadcast: false }),
@@ -154,6 +176,25 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
       ),
     );
 
+  /**
+   * Posts the alert; when Slack refuses its blocks, posts it once more as text only (`plain`). The
+   * result says which (`blocksRefused`: Slack's error code) for the receipt.
+   */
+  const postMessage = (channel: string, alert: SlackAlert, plain: string, threadTs?: string) =>
+    send(channel, { text: alert.text, blocks: alert.blocks }, threadTs).pipe(
+      Effect.map((sent): { channel: string; ts: string; blocksRefused?: string } => sent),
+      Effect.catchIf(isBlockError, (e) =>
+        Effect.logWarning(`Slack refused the alert's blocks (${e.code}); posting it as text only`).pipe(
+          Effect.andThen(send(channel, { text: plain }, threadTs)),
+          Effect.map((sent) => ({ ...sent, blocksRefused: e.code ?? "invalid_blocks" })),
+        ),
+      ),
+    );
+
+  /** The receipt detail of a text-only fallback: which error made it and that the message has no blocks. */
+  const fallbackDetail = (sent: { blocksRefused?: string }): Record<string, string> =>
+    sent.blocksRefused !== undefined ? { format: "text only", blocksRefused: sent.blocksRefused } : {};
+
   const deliver = Effect.fn("SlackSink.deliver")(function* (event: OffboardingEvent, ctx: DeliveryContext) {
     const original = ctx.case?.receipts.slack;
     const snapshot =
@@ -161,9 +202,33 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
         ? snapshotOf(original, ctx.case.openedKind, ctx.case.openedBy)
         : undefined;
 
+    const alert = buildSlackAlert(event, ctx, settings);
+    const plain = buildPlainAlert(event, ctx, settings);
+
     if (snapshot === undefined) {
-      const sent = yield* postMessage(settings.channelId, buildSlackAlert(event, ctx, settings));
-      return { sink: SLACK_SINK, ref: sent.ts, detail: snapshotDetail(sent.channel, sent.ts, event) } satisfies Receipt;
+      const sent = yield* postMessage(settings.channelId, alert, plain);
+      return {
+        sink: SLACK_SINK,
+        ref: sent.ts,
+        detail: { ...snapshotDetail(sent.channel, sent.ts, event), ...fallbackDetail(sent) },
+      } satisfies Receipt;
+    }
+
+    // An out-of-order follow-up (a reactivation arriving after a later deactivation): the original
+    // message shows a later state than this event, so it is left alone; the alert goes to the thread.
+    if (ctx.supersededBy !== undefined) {
+      const reply = yield* postMessage(snapshot.channel, alert, plain, snapshot.ts);
+      return {
+        sink: SLACK_SINK,
+        ref: reply.ts,
+        detail: {
+          channel: reply.channel,
+          ts: reply.ts,
+          thread_ts: snapshot.ts,
+          update: "skipped (superseded)",
+          ...fallbackDetail(reply),
+        },
+      } satisfies Receipt;
     }
 
     // Follow-up on a case: rewrite the original first (idempotent), then reply in its thread (last,
@@ -177,25 +242,35 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
     }).pipe(
       Effect.as("updated"),
       Effect.catchIf(
-        (e) => e.failure === "permanent" && e.code !== undefined && ORIGINAL_GONE.has(e.code),
+        (e) => e.failure === "permanent" && e.code !== undefined && (ORIGINAL_GONE.has(e.code) || isBlockError(e)),
         (e) => Effect.succeed(e.code ?? "failed"),
       ),
     );
-    const alert = buildSlackAlert(event, ctx, settings);
-    if (updated !== "updated") {
+    if (updated !== "updated" && !BLOCK_ERRORS.has(updated)) {
       yield* Effect.logWarning(`Slack original message ${snapshot.ts} could not be updated (${updated}); posting anew`);
-      const sent = yield* postMessage(settings.channelId, alert);
+      const sent = yield* postMessage(settings.channelId, alert, plain);
       return {
         sink: SLACK_SINK,
         ref: sent.ts,
-        detail: { channel: sent.channel, ts: sent.ts, original: snapshot.ts, update: updated },
+        detail: { channel: sent.channel, ts: sent.ts, original: snapshot.ts, update: updated, ...fallbackDetail(sent) },
       } satisfies Receipt;
     }
-    const reply = yield* postMessage(snapshot.channel, alert, snapshot.ts);
+    // Updated, or the original exists but Slack refused the rewritten blocks: the thread reply carries
+    // the follow-up either way.
+    if (updated !== "updated") {
+      yield* Effect.logWarning(`Slack refused the update of ${snapshot.ts} (${updated}); replying in its thread`);
+    }
+    const reply = yield* postMessage(snapshot.channel, alert, plain, snapshot.ts);
     return {
       sink: SLACK_SINK,
       ref: reply.ts,
-      detail: { channel: reply.channel, ts: reply.ts, thread_ts: snapshot.ts, update: "updated" },
+      detail: {
+        channel: reply.channel,
+        ts: reply.ts,
+        thread_ts: snapshot.ts,
+        update: updated,
+        ...fallbackDetail(reply),
+      },
     } satisfies Receipt;
   });
 

@@ -108,6 +108,25 @@ describe("the console preview sink", () => {
     expect(text).toMatch(/Thread:\s+follows the suspended case opened by evt-opening \(1762160412.000100\)/);
   });
 
+  it("shows a Superseded line, and no Jira ticket, for a deactivation that arrived after the reactivation", async () => {
+    const { text } = await preview(
+      offboardingEvent(),
+      deliveryContext({
+        supersededBy: { kind: "reactivated", eventId: "evt-\u001b[31mlater", occurredAt: "2026-11-04T10:00:00.000Z" },
+      }),
+    );
+    expect(text).toMatch(
+      /Superseded:\s+arrived late: Okta already reported this user reactivated at 2026-11-04T10:00:00.000Z \(event evt-later\); this alert is history/,
+    );
+    expect(text).not.toContain("Jira ticket");
+    expect(hasControlChars(text)).toBe(false);
+  });
+
+  it("shows no Superseded line for the latest event", async () => {
+    const { text } = await preview(offboardingEvent());
+    expect(text).not.toContain("Superseded");
+  });
+
   it("shows a hostile display name literally, without escape sequences or control characters", async () => {
     const hostile = "<!channel> *Mallory*\u001b[2J\u001b]0;pwned\u0007\u001b[31m red\u0000\r\nIT Admin\u202e";
     const { text } = await preview(

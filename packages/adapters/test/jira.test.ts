@@ -7,6 +7,7 @@ import {
   deliveryContext,
   JIRA_TOKEN,
   jiraSettings,
+  laterReactivation,
   offboardingEvent,
   openCase,
   reactivation,
@@ -134,13 +135,41 @@ describe("a deactivation", () => {
     expect(result._tag === "Success" && result.success).toMatchObject({ ref: "IT-9", alreadyExisted: true });
   });
 
-  it("finds the issue a lost create made instead of creating it again", async () => {
+  it("does not create again in the same attempt after a 5xx on the create: it fails transiently for a later redelivery", async () => {
+    const event = offboardingEvent();
+    jira.handle((req) =>
+      // Jira may have made the issue, but its search will not show it for a while.
+      req.path === "/rest/api/3/issue" ? { status: 502, body: "Bad Gateway" } : jiraOk(state)(req),
+    );
+    const sink = makeJiraSink(jiraSettings(jira.url, { maxRetries: 2 }));
+
+    const result = await run(sink.deliver(event, deliveryContext(event)));
+
+    expect(routes()).toEqual(["POST /rest/api/3/search/jql", "POST /rest/api/3/issue"]);
+    expect(result._tag === "Failure" && result.failure).toMatchObject({ failure: "transient", code: "502" });
+    expect(result._tag === "Failure" && result.failure.message).toContain("the issue may exist");
+  });
+
+  it("does not create again in the same attempt when the create got no answer in time", async () => {
+    const event = offboardingEvent();
+    jira.handle((req) =>
+      req.path === "/rest/api/3/issue" ? { ...jiraOk(state)(req), delayMs: 1_000 } : jiraOk(state)(req),
+    );
+    const sink = makeJiraSink(jiraSettings(jira.url, { timeoutMs: 300, maxRetries: 2 }));
+
+    const result = await run(sink.deliver(event, deliveryContext(event)));
+
+    expect(routes().filter((r) => r === "POST /rest/api/3/issue")).toHaveLength(1);
+    expect(result._tag === "Failure" && result.failure).toMatchObject({ failure: "transient", code: "timeout" });
+  });
+
+  it("finds on the redelivery the issue a create with a lost answer made, instead of creating it again", async () => {
     const event = offboardingEvent();
     let creates = 0;
     jira.handle((req) => {
       if (req.path === "/rest/api/3/issue") {
         creates += 1;
-        // Jira made the issue, but the answer never arrived.
+        // Jira made the issue (searchable by the time SQS redelivers), but the answer never arrived.
         state.found = [{ id: "10042", key: "IT-42", properties: { offboard: { eventId: event.id } } }];
         return { status: 502, body: "Bad Gateway" };
       }
@@ -148,11 +177,44 @@ describe("a deactivation", () => {
     });
     const sink = makeJiraSink(jiraSettings(jira.url, { maxRetries: 1 }));
 
+    const first = await run(sink.deliver(event, deliveryContext(event)));
+    const redelivery = await run(sink.deliver(event, deliveryContext(event)));
+
+    expect(first._tag).toBe("Failure");
+    expect(creates).toBe(1);
+    expect(redelivery._tag === "Success" && redelivery.success).toMatchObject({ ref: "IT-42", alreadyExisted: true });
+  });
+
+  it("retries the duplicate-guard search alone inside the attempt after a 5xx", async () => {
+    const event = offboardingEvent();
+    let searches = 0;
+    jira.handle((req) => {
+      if (req.path === "/rest/api/3/search/jql") {
+        searches += 1;
+        if (searches === 1) return { status: 503, body: "Service Unavailable" };
+      }
+      return jiraOk(state)(req);
+    });
+    const sink = makeJiraSink(jiraSettings(jira.url, { maxRetries: 2 }));
+
     const result = await run(sink.deliver(event, deliveryContext(event)));
 
-    expect(creates).toBe(1);
-    expect(routes()).toEqual(["POST /rest/api/3/search/jql", "POST /rest/api/3/issue", "POST /rest/api/3/search/jql"]);
-    expect(result._tag === "Success" && result.success).toMatchObject({ ref: "IT-42", alreadyExisted: true });
+    expect(routes()).toEqual(["POST /rest/api/3/search/jql", "POST /rest/api/3/search/jql", "POST /rest/api/3/issue"]);
+    expect(result._tag === "Success" && result.success.ref).toBe("IT-42");
+  });
+
+  it("opens no ticket when it arrived after the user was reactivated, and says so in the receipt", async () => {
+    const sink = makeJiraSink(jiraSettings(jira.url));
+    const event = offboardingEvent();
+
+    const result = await run(sink.deliver(event, deliveryContext(event, { supersededBy: laterReactivation() })));
+
+    expect(routes()).toEqual([]);
+    expect(result._tag === "Success" && result.success).toMatchObject({
+      sink: "jira",
+      ref: "superseded",
+      detail: { laterEvent: "7c2d9e10-0000-11ef-9a1b-0242ac120002" },
+    });
   });
 
   it("keeps user strings literal in ADF text nodes and the summary on one line", async () => {
@@ -234,6 +296,47 @@ describe("a reactivation", () => {
     expect(routes()).toEqual(["POST /rest/api/3/issue/IT-7/comment"]);
   });
 
+  it("neither transitions nor comments when it arrived after a later deactivation", async () => {
+    const sink = makeJiraSink(jiraSettings(jira.url, { reactivateTransition: "Reopen" }));
+    const event = reactivation({ occurredAt: "2026-11-03T08:00:00.000Z" });
+    const ctx = deliveryContext(event, {
+      followUp: true,
+      case: caseWithIssue(),
+      supersededBy: { kind: "deactivated", occurredAt: "2026-11-03T09:15:12.345Z" },
+    });
+
+    const result = await run(sink.deliver(event, ctx));
+
+    expect(routes()).toEqual([]);
+    expect(result._tag === "Success" && result.success.ref).toBe("superseded");
+  });
+
+  it.each([
+    ["the comment", undefined, "POST /rest/api/3/issue/IT-7/comment"],
+    ["the transition lookup", "Reopen", "GET /rest/api/3/issue/IT-7/transitions"],
+  ])(
+    "treats a 404 on %s as 'the case's issue is gone': no error, a receipt saying so",
+    async (_what, transition, route) => {
+      jira.handle(() => ({
+        status: 404,
+        body: { errorMessages: ["Issue does not exist or you do not have permission to see it."], errors: {} },
+      }));
+      const sink = makeJiraSink(
+        jiraSettings(jira.url, transition !== undefined ? { reactivateTransition: transition } : {}),
+      );
+      const event = reactivation();
+
+      const result = await run(sink.deliver(event, deliveryContext(event, { followUp: true, case: caseWithIssue() })));
+
+      expect(routes()).toEqual([route]);
+      expect(result._tag === "Success" && result.success).toEqual({
+        sink: "jira",
+        ref: "none",
+        detail: { note: "case issue IT-7 not found" },
+      });
+    },
+  );
+
   it("does nothing when the user's case has no issue, and says so in the receipt", async () => {
     const sink = makeJiraSink(jiraSettings(jira.url));
     const event = reactivation();
@@ -285,23 +388,6 @@ describe("failures are classified", () => {
     expect(jira.requests).toHaveLength(1);
   });
 
-  it("a 404 on the case's issue is permanent", async () => {
-    jira.handle(() => ({
-      status: 404,
-      body: { errorMessages: ["Issue does not exist or you do not have permission to see it."], errors: {} },
-    }));
-    const sink = makeJiraSink(jiraSettings(jira.url));
-    const event = reactivation();
-    const ctx = deliveryContext(event, { followUp: true, case: openCase({ jira: { sink: "jira", ref: "IT-404" } }) });
-
-    const result = await run(sink.deliver(event, ctx));
-
-    expect(result._tag === "Failure" && result.failure).toMatchObject({
-      failure: "permanent",
-      message: "Jira add comment: HTTP 404: Issue does not exist or you do not have permission to see it.",
-    });
-  });
-
   it("a 429 is transient, carries Retry-After in ms and is left to the core to retry", async () => {
     jira.handle(() => ({
       status: 429,
@@ -321,7 +407,7 @@ describe("failures are classified", () => {
     expect(jira.requests).toHaveLength(1);
   });
 
-  it("a 5xx is transient after the bounded retries", async () => {
+  it("a 5xx is transient after the bounded retries of the search", async () => {
     jira.handle(() => ({ status: 503, body: "Service Unavailable" }));
     const sink = makeJiraSink(jiraSettings(jira.url, { maxRetries: 2 }));
     const event = offboardingEvent();

@@ -121,6 +121,17 @@ describe("the outbox sink", () => {
     });
   });
 
+  it("records the later event an out-of-order event arrived behind", async () => {
+    const path = join(stateDir(), "outbox.jsonl");
+    const later = { kind: "reactivated", eventId: "evt-later", occurredAt: "2026-11-04T10:00:00.000Z" } as const;
+    const sink = outboxSink({ path });
+    await Effect.runPromise(sink.deliver(offboardingEvent(), deliveryContext({ supersededBy: later })));
+    await Effect.runPromise(sink.deliver(offboardingEvent(), deliveryContext()));
+    const [late, latest] = readLines(path);
+    expect(late).toMatchObject({ supersededBy: later });
+    expect(latest).not.toHaveProperty("supersededBy");
+  });
+
   it("fails permanently, naming the file, when the path cannot be written", async () => {
     const blocker = join(root, "blocker");
     writeFileSync(blocker, "a file where the state directory should be");

@@ -97,4 +97,29 @@ describe("the pipeline with the Slack and Jira sinks", () => {
     const reply = slack.requests[2]?.json as Record<string, string>;
     expect(reply.thread_ts).toBe("1762161312.000100");
   });
+
+  it("opens no ticket for a deactivation that arrives after the reactivation that undid it, and flags the alert", async () => {
+    const layer = Layer.mergeAll(
+      sinksLayer([makeJiraSink(jiraSettings(jira.url)), makeSlackSink(slackSettings(slack.url))]),
+      DeliveryLedger.inMemory(),
+      HrisDirectory.none,
+      PipelineConfig.layer(),
+    );
+    const runtime = ManagedRuntime.make(layer);
+    const deactivate = oktaLogEvent("uuid-deactivate-2", "user.lifecycle.deactivate", "2026-11-03T09:15:12.345Z");
+    const reactivate = oktaLogEvent("uuid-reactivate-2", "user.lifecycle.reactivate", "2026-11-04T10:00:00.000Z");
+
+    await runtime.runPromise(processRecord({ id: "m1", body: JSON.stringify(reactivate) }));
+    const late: RecordOutcome = await runtime.runPromise(processRecord({ id: "m2", body: JSON.stringify(deactivate) }));
+    await runtime.dispose();
+
+    expect(late.status).toBe("delivered");
+    expect(late.events[0]?.supersededBy).toMatchObject({ kind: "reactivated", eventId: "uuid-reactivate-2" });
+    expect(jira.requests).toEqual([]);
+    const alert = slack.requests.at(-1)?.json as Record<string, string>;
+    expect(alert.thread_ts).toBeUndefined();
+    expect(alert.blocks).toContain("*Arrived late*: Okta already reported this user *reactivated*");
+    expect(alert.blocks).not.toContain("*Jira*");
+    expect(alert.text).toContain("arrived late");
+  });
 });

@@ -1,5 +1,5 @@
 /** Factories for the Slack and Jira sink tests: realistic defaults, override what the test is about. */
-import type { CaseRecord, DeliveryContext, HrisStatus, OffboardingEvent, Receipt } from "@offboard/core";
+import type { CaseRecord, DeliveryContext, HrisStatus, OffboardingEvent, Receipt, Superseded } from "@offboard/core";
 import { Effect, Redacted } from "effect";
 import type { JiraSettings, SlackSettings } from "../src/settings.ts";
 
@@ -35,6 +35,7 @@ export interface ContextSpec {
   readonly followUp?: boolean;
   readonly hris?: HrisStatus;
   readonly receipts?: ReadonlyArray<Receipt>;
+  readonly supersededBy?: Superseded;
 }
 
 export const deliveryContext = (event: OffboardingEvent, spec: ContextSpec = {}): DeliveryContext => ({
@@ -43,6 +44,15 @@ export const deliveryContext = (event: OffboardingEvent, spec: ContextSpec = {})
   hris: spec.hris ?? { _tag: "NotChecked", why: "not asked for this kind" },
   receipts: new Map((spec.receipts ?? []).map((r) => [r.sink, r] as const)),
   idempotencyKey: `${event.id}:test`,
+  ...(spec.supersededBy !== undefined && { supersededBy: spec.supersededBy }),
+});
+
+/** The later event an out-of-order one arrived behind: the user was reactivated the next day. */
+export const laterReactivation = (overrides: Partial<Superseded> = {}): Superseded => ({
+  kind: "reactivated",
+  eventId: "7c2d9e10-0000-11ef-9a1b-0242ac120002",
+  occurredAt: "2026-11-04T10:00:00.000Z",
+  ...overrides,
 });
 
 /** A case opened by a deactivation, with the given receipts. */

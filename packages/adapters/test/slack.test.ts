@@ -4,6 +4,7 @@ import { makeSlackSink } from "../src/slack.ts";
 import {
   closedPortUrl,
   deliveryContext,
+  laterReactivation,
   offboardingEvent,
   openCase,
   reactivation,
@@ -180,6 +181,79 @@ describe("user-controlled strings", () => {
   });
 });
 
+describe("a hostile display name", () => {
+  it("cannot make Slack refuse the alert: 1000 `<` and a 3000 `&` reason stay within Block Kit's limits", async () => {
+    const sink = makeSlackSink(slackSettings(slack.url));
+    const event = offboardingEvent({
+      subject: { id: "00uevil", login: "evil@example.com", displayName: "<".repeat(1000) },
+      reason: "&".repeat(3000),
+    });
+
+    const result = await run(sink.deliver(event, deliveryContext(event)));
+
+    expect(result._tag).toBe("Success");
+    for (const field of fieldTexts(slack.requests[0])) {
+      expect(field.length).toBeLessThanOrEqual(2000);
+      expect(field).not.toMatch(/&(?!(amp|lt|gt);)/);
+    }
+    expect(fieldTexts(slack.requests[0])).toContainEqual(expect.stringMatching(/^\*User\*\n(&lt;)+…$/));
+    expect((form(slack.requests[0]).text ?? "").length).toBeLessThanOrEqual(3000);
+  });
+});
+
+describe("when Slack refuses the blocks", () => {
+  it.each(["invalid_blocks", "msg_blocks_too_long"])(
+    "(%s) the alert is posted again at once as text only, and the receipt says so",
+    async (error) => {
+      slack.handle((req) => (form(req).blocks !== undefined ? { body: { ok: false, error } } : slackOk(req)));
+      const sink = makeSlackSink(slackSettings(slack.url));
+      const event = offboardingEvent({ subject: { id: "00uevil", displayName: "<!channel> Mallory" } });
+
+      const result = await run(sink.deliver(event, deliveryContext(event)));
+
+      expect(slack.requests.map((r) => r.path)).toEqual(["/api/chat.postMessage", "/api/chat.postMessage"]);
+      const plain = form(slack.requests[1]);
+      expect(plain.blocks).toBeUndefined();
+      expect(plain.channel).toBe("C0123456789");
+      expect(plain.text).toContain("Okta user deactivated");
+      expect(plain.text).toContain("&lt;!channel&gt; Mallory");
+      expect(plain.text).not.toContain("<!channel>");
+      expect(plain.text).toContain(event.id);
+      expect(result._tag === "Success" && result.success).toMatchObject({
+        ref: TS,
+        detail: { format: "text only", blocksRefused: error, ts: TS },
+      });
+    },
+  );
+
+  it("a refusal of the text-only message too is permanent and names Slack's error", async () => {
+    slack.handle(() => ({ body: { ok: false, error: "invalid_blocks" } }));
+    const sink = makeSlackSink(slackSettings(slack.url));
+    const event = offboardingEvent();
+
+    const result = await run(sink.deliver(event, deliveryContext(event)));
+
+    expect(slack.requests).toHaveLength(2);
+    expect(result._tag === "Failure" && result.failure).toMatchObject({ failure: "permanent", code: "invalid_blocks" });
+  });
+});
+
+describe("an event that arrived after a later one of the same user", () => {
+  it("is posted with an 'Arrived late' warning under the header and in the notification text", async () => {
+    const sink = makeSlackSink(slackSettings(slack.url));
+    const event = offboardingEvent();
+
+    await run(sink.deliver(event, deliveryContext(event, { supersededBy: laterReactivation() })));
+
+    const blocks = blocksOf(slack.requests[0]);
+    expect(blocks[0]?.text?.text).toBe(":no_entry: Okta user deactivated");
+    expect(blocks[1]?.text?.text).toBe(
+      ":warning: *Arrived late*: Okta already reported this user *reactivated* at 2026-11-04T10:00:00.000Z (event `7c2d9e10-0000-11ef-9a1b-0242ac120002`); this alert is history, not the user's current state.",
+    );
+    expect(form(slack.requests[0]).text).toContain("(arrived late; since reactivated)");
+  });
+});
+
 describe("a follow-up on a case", () => {
   const originalReceipt = {
     sink: "slack",
@@ -254,6 +328,42 @@ describe("a follow-up on a case", () => {
     expect(result._tag === "Success" && result.success.detail).toMatchObject({ update: "message_not_found" });
   });
 
+  it("does not rewrite the original when it arrived after a later event; it replies in the thread, marked late", async () => {
+    const sink = makeSlackSink(slackSettings(slack.url));
+    const event = reactivation({ occurredAt: "2026-11-03T08:00:00.000Z" });
+    const ctx = deliveryContext(event, {
+      followUp: true,
+      case: openCase({ slack: originalReceipt }),
+      supersededBy: {
+        kind: "deactivated",
+        eventId: "5e1b7a3c-0000-11ef-9a1b-0242ac120002",
+        occurredAt: "2026-11-03T09:15:12.345Z",
+      },
+    });
+
+    const result = await run(sink.deliver(event, ctx));
+
+    expect(slack.requests.map((r) => r.path)).toEqual(["/api/chat.postMessage"]);
+    expect(form(slack.requests[0]).thread_ts).toBe("1762000000.000001");
+    expect(allText(slack.requests[0])).toContain("*Arrived late*: Okta already reported this user *deactivated*");
+    expect(result._tag === "Success" && result.success.detail).toMatchObject({ update: "skipped (superseded)" });
+  });
+
+  it("replies in the thread when Slack refuses the rewritten blocks of the original", async () => {
+    slack.handle((req) =>
+      req.path === "/api/chat.update" ? { body: { ok: false, error: "invalid_blocks" } } : slackOk(req),
+    );
+    const sink = makeSlackSink(slackSettings(slack.url));
+    const event = reactivation();
+    const ctx = deliveryContext(event, { followUp: true, case: openCase({ slack: originalReceipt }) });
+
+    const result = await run(sink.deliver(event, ctx));
+
+    expect(slack.requests.map((r) => r.path)).toEqual(["/api/chat.update", "/api/chat.postMessage"]);
+    expect(form(slack.requests[1]).thread_ts).toBe("1762000000.000001");
+    expect(result._tag === "Success" && result.success.detail).toMatchObject({ update: "invalid_blocks" });
+  });
+
   it("fails transiently without replying when the update cannot reach Slack, so a retry does not double-post", async () => {
     slack.handle((req) => (req.path === "/api/chat.update" ? { status: 503, body: "unavailable" } : slackOk(req)));
     const sink = makeSlackSink(slackSettings(slack.url));
@@ -317,7 +427,7 @@ describe("failures are classified", () => {
     expect(slack.requests).toHaveLength(1);
   });
 
-  it.each(["invalid_auth", "channel_not_found", "not_in_channel", "msg_too_long", "invalid_blocks"])(
+  it.each(["invalid_auth", "channel_not_found", "not_in_channel", "msg_too_long"])(
     "ok:false %s is permanent and names Slack's error code",
     async (error) => {
       slack.handle(() => ({ body: { ok: false, error } }));
