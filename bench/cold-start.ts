@@ -232,7 +232,7 @@ export const runColdStart = async (o: {
     const secret = await new SecretsManagerClient(aws).send(
       new CreateSecretCommand({
         Name: "offboard/bench",
-        SecretString: JSON.stringify({ SLACK_BOT_TOKEN: "xoxb-bench-token", JIRA_API_TOKEN: "bench-jira-token" }),
+        SecretString: JSON.stringify({ SLACK_BOT_TOKEN: "xoxb-fake_bench-token", JIRA_API_TOKEN: "bench-jira-token" }),
       }),
     );
     const dlq = await new SQSClient(aws).send(new CreateQueueCommand({ QueueName: "offboard-bench-dlq" }));

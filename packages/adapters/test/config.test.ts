@@ -17,7 +17,7 @@ import {
 
 type Env = Record<string, string | undefined>;
 
-const SLACK_TOKEN = "xoxb-111-222-slack-secret-token";
+const SLACK_TOKEN = "xoxb-fake_111-222-slack-secret-token";
 const JIRA_TOKEN = "ATATT3x-jira-secret-token";
 const BAMBOO_KEY = "bamboo-secret-api-key-0123456789";
 const OKTA_TOKEN = "00okta-secret-api-token";
@@ -246,7 +246,7 @@ describe("settings from the Secrets Manager secret", () => {
 
   it("takes the secret keys from the secret even when the environment also sets them", async () => {
     const config = await load(
-      { ...arnEnv, SLACK_BOT_TOKEN: "xoxb-stale-env-token", SLACK_CHANNEL_ID: "C0123456789" },
+      { ...arnEnv, SLACK_BOT_TOKEN: "xoxb-fake_stale-env-token", SLACK_CHANNEL_ID: "C0123456789" },
       fixedSecret({ SLACK_BOT_TOKEN: SLACK_TOKEN }),
     );
     expect(Redacted.value(config.slack!.token)).toBe(SLACK_TOKEN);

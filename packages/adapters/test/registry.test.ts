@@ -15,7 +15,7 @@ import {
 
 /** A valid value for each key a sink requires. */
 const SAMPLE: Readonly<Record<string, string>> = {
-  SLACK_BOT_TOKEN: "xoxb-registry-test",
+  SLACK_BOT_TOKEN: "xoxb-fake_registry-test",
   SLACK_CHANNEL_ID: "C0123456789",
   JIRA_BASE_URL: "https://acme.atlassian.net",
   JIRA_EMAIL: "bot@acme.com",

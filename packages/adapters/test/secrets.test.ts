@@ -15,8 +15,8 @@ import { type ConfigError, loadConfig, makeSecretCache } from "../src/index.ts";
 
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 60_000 });
 
-const SLACK_TOKEN = "xoxb-moto-secret-slack-token";
-const ROTATED_TOKEN = "xoxb-moto-rotated-slack-token";
+const SLACK_TOKEN = "xoxb-fake_moto-secret-slack-token";
+const ROTATED_TOKEN = "xoxb-fake_moto-rotated-slack-token";
 
 let moto: Moto;
 let client: SecretsManagerClient;

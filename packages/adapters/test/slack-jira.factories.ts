@@ -66,7 +66,7 @@ export const openCase = (receipts: Record<string, Receipt>, overrides: Partial<C
   ...overrides,
 });
 
-export const SLACK_TOKEN = "xoxb-test-0000-secret";
+export const SLACK_TOKEN = "xoxb-fake_test-0000-secret";
 export const JIRA_TOKEN = "ATATT3x-test-secret";
 
 export const slackSettings = (apiBase: string, overrides: Partial<SlackSettings> = {}): SlackSettings => ({

@@ -11,7 +11,7 @@ import { REPO, runCli } from "./run-cli.ts";
  * nothing at all on a second replay of the same file.
  */
 const EXAMPLE = resolve(REPO, "examples/okta-events.jsonl");
-const TOKEN = "xoxb-loopback-token-do-not-print";
+const TOKEN = "xoxb-fake_loopback-token-do-not-print";
 const JIRA_TOKEN = "jira-loopback-token-do-not-print";
 
 let slack: Loopback;

@@ -57,9 +57,9 @@ describe("offboard replay (the example day, local sinks only)", () => {
   });
 
   it("stops with a clear error naming a configuration mistake", async () => {
-    const r = await runCli(["replay", EXAMPLE], { env: { SLACK_BOT_TOKEN: "xoxb-not-a-real-token-000" } });
+    const r = await runCli(["replay", EXAMPLE], { env: { SLACK_BOT_TOKEN: "xoxb-fake_not-a-real-token-000" } });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("SLACK_CHANNEL_ID");
-    expect(r.stderr).not.toContain("xoxb-not-a-real-token-000");
+    expect(r.stderr).not.toContain("xoxb-fake_not-a-real-token-000");
   });
 });

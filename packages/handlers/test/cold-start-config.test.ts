@@ -24,7 +24,7 @@ afterEach(() => {
 
 describe("a Lambda cold start with a bad configuration", () => {
   it("logs which setting is wrong, without the secret, and fails the batch so SQS redelivers it", async () => {
-    const token = "xoxb-cold-start-token-never-printed";
+    const token = "xoxb-fake_cold-start-token-never-printed";
     const handler = makeSqsHandler(
       lambdaRuntime({ SLACK_BOT_TOKEN: token, SLACK_CHANNEL_ID: "general", OFFBOARD_LEDGER_TABLE: "ledger" }),
     );

@@ -33,7 +33,7 @@ export const REPO_ROOT = resolve(here, "../../../..");
 export const OFFBOARD_BIN = join(REPO_ROOT, "packages/cli/bin/offboard.js");
 
 export const PARTNER_SOURCE = "aws.partner/okta.com/acme/offboard";
-export const SLACK_TOKEN = "xoxb-e2e-0000-secret";
+export const SLACK_TOKEN = "xoxb-fake_e2e-0000-secret";
 export const JIRA_TOKEN = "ATATT3x-e2e-secret";
 
 // ── Okta events ──────────────────────────────────────────────────────────────────────────────────
