@@ -46,6 +46,7 @@ describe("offboard replay (the example day, local sinks only)", () => {
     expect(second.stdout).toMatch(/outbox\s+0\s+7\s+0\s+0\s+0/);
     expect(second.stdout).toContain("Nothing delivered: every routed event was delivered by an earlier run");
     expect(lines(join(state, "outbox.jsonl"))).toHaveLength(6);
+    expect(lines(join(state, "rejected.jsonl"))).toHaveLength(1);
   });
 
   it("remembers nothing with --dry-run", async () => {

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import {
@@ -131,6 +131,18 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
   let rejected = 0;
   let retryLater = 0;
   const rejectedFile = join(config.stateDir, "rejected.jsonl");
+  // A rejected record is kept once: replaying the same file again does not repeat it.
+  const alreadyKept = new Set<string>();
+  if (existsSync(rejectedFile)) {
+    for (const line of readFileSync(rejectedFile, "utf8").split("\n")) {
+      try {
+        const kept = JSON.parse(line) as { input?: string; body?: string };
+        alreadyKept.add(`${kept.input}\u0000${kept.body}`);
+      } catch {
+        // a line cut short by a crash: ignore it
+      }
+    }
+  }
   const showProgress = records.length >= 1000;
   let lastProgress = 0;
 
@@ -140,8 +152,9 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
       const outcomes: ReadonlyArray<RecordOutcome> = await runtime.runPromise(processBatch(batch));
       outcomes.forEach((rec, j) => {
         if (rec.status === "retry-later") retryLater += 1;
-        if (rec.status === "rejected") {
-          const body = batch[j]?.body;
+        const body = batch[j]?.body;
+        if (rec.status === "rejected" && !alreadyKept.has(`${rec.recordId}\u0000${body}`)) {
+          alreadyKept.add(`${rec.recordId}\u0000${body}`);
           appendFileSync(
             rejectedFile,
             `${JSON.stringify({ at: new Date().toISOString(), input: rec.recordId, reason: rec.reasonCode, detail: rec.reason, body })}\n`,
