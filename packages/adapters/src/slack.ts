@@ -33,6 +33,8 @@ const TRANSIENT_PLATFORM_ERRORS: ReadonlySet<string> = new Set([
 ]);
 
 /** chat.update errors after which the follow-up is posted as a fresh message instead of a thread reply. */
+const SKIPPED_SUPERSEDED = "skipped (superseded)";
+
 const ORIGINAL_GONE: ReadonlySet<string> = new Set([
   "message_not_found",
   "cant_update_message",
@@ -214,39 +216,27 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
       } satisfies Receipt;
     }
 
-    // An out-of-order follow-up (a reactivation arriving after a later deactivation): the original
-    // message shows a later state than this event, so it is left alone; the alert goes to the thread.
-    if (ctx.supersededBy !== undefined) {
-      const reply = yield* postMessage(snapshot.channel, alert, plain, snapshot.ts);
-      return {
-        sink: SLACK_SINK,
-        ref: reply.ts,
-        detail: {
-          channel: reply.channel,
-          ts: reply.ts,
-          thread_ts: snapshot.ts,
-          update: "skipped (superseded)",
-          ...fallbackDetail(reply),
-        },
-      } satisfies Receipt;
-    }
-
     // Follow-up on a case: rewrite the original first (idempotent), then reply in its thread (last,
     // because it is the one step that would repeat on a retry).
+    // An out-of-order follow-up (a reactivation arriving after a later deactivation) leaves the original
+    // alone: it shows a later state than this event. The reply still goes to the thread.
+    const superseded = ctx.supersededBy !== undefined;
     const update = buildCaseUpdate(snapshot, event, ctx, settings);
-    const updated = yield* post("chat.update", {
-      channel: snapshot.channel,
-      ts: snapshot.ts,
-      text: update.text,
-      blocks: update.blocks,
-    }).pipe(
-      Effect.as("updated"),
-      Effect.catchIf(
-        (e) => e.failure === "permanent" && e.code !== undefined && (ORIGINAL_GONE.has(e.code) || isBlockError(e)),
-        (e) => Effect.succeed(e.code ?? "failed"),
-      ),
-    );
-    if (updated !== "updated" && !BLOCK_ERRORS.has(updated)) {
+    const updated = superseded
+      ? SKIPPED_SUPERSEDED
+      : yield* post("chat.update", {
+          channel: snapshot.channel,
+          ts: snapshot.ts,
+          text: update.text,
+          blocks: update.blocks,
+        }).pipe(
+          Effect.as("updated"),
+          Effect.catchIf(
+            (e) => e.failure === "permanent" && e.code !== undefined && (ORIGINAL_GONE.has(e.code) || isBlockError(e)),
+            (e) => Effect.succeed(e.code ?? "failed"),
+          ),
+        );
+    if (!superseded && updated !== "updated" && !BLOCK_ERRORS.has(updated)) {
       yield* Effect.logWarning(`Slack original message ${snapshot.ts} could not be updated (${updated}); posting anew`);
       const sent = yield* postMessage(settings.channelId, alert, plain);
       return {
@@ -257,7 +247,7 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
     }
     // Updated, or the original exists but Slack refused the rewritten blocks: the thread reply carries
     // the follow-up either way.
-    if (updated !== "updated") {
+    if (!superseded && updated !== "updated") {
       yield* Effect.logWarning(`Slack refused the update of ${snapshot.ts} (${updated}); replying in its thread`);
     }
     const reply = yield* postMessage(snapshot.channel, alert, plain, snapshot.ts);

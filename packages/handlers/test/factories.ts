@@ -2,7 +2,9 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import {
   DeliveryLedger,
+  EVENT_CATALOGUE,
   HrisDirectory,
+  type LifecycleKind,
   type MemorySink,
   makeInMemoryLedger,
   memorySink,
@@ -22,13 +24,10 @@ const next = () => {
   return seq;
 };
 
-export const LIFECYCLE_TYPES = {
-  suspended: "user.lifecycle.suspend",
-  unsuspended: "user.lifecycle.unsuspend",
-  deactivated: "user.lifecycle.deactivate",
-  reactivated: "user.lifecycle.reactivate",
-  deleted: "user.lifecycle.delete.initiated",
-} as const;
+/** kind → Okta eventType, from core's catalogue (the one source of truth). */
+export const LIFECYCLE_TYPES = Object.fromEntries(EVENT_CATALOGUE.map((e) => [e.kind, e.eventType])) as Readonly<
+  Record<LifecycleKind, string>
+>;
 
 export interface EventSpec {
   readonly uuid?: string;

@@ -25,7 +25,7 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { oktaEventPattern } from "@offboard/core";
+import { EVENT_CATALOGUE, type LifecycleKind, oktaEventPattern } from "@offboard/core";
 import { type Loopback, type Moto, type RecordedRequest, type Reply, startLoopback } from "@offboard/testkit";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -41,14 +41,11 @@ export const JIRA_TOKEN = "ATATT3x-e2e-secret";
 let seq = 0;
 const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
 
-export const TYPES = {
-  suspended: "user.lifecycle.suspend",
-  unsuspended: "user.lifecycle.unsuspend",
-  deactivated: "user.lifecycle.deactivate",
-  reactivated: "user.lifecycle.reactivate",
-  deleted: "user.lifecycle.delete.initiated",
-} as const;
-export type Kind = keyof typeof TYPES;
+/** kind → Okta eventType, from core's catalogue (the one source of truth). */
+export const TYPES = Object.fromEntries(EVENT_CATALOGUE.map((e) => [e.kind, e.eventType])) as Readonly<
+  Record<LifecycleKind, string>
+>;
+export type Kind = LifecycleKind;
 
 export interface OktaEvent {
   readonly uuid: string;
