@@ -11,9 +11,11 @@ export {
 } from "./config.ts";
 export { DEFAULTS } from "./defaults.ts";
 export {
+  ESBUILD_VERSION,
   ESM_REQUIRE_SHIM,
   EXTERNAL_MODULES,
   HANDLER_ENTRIES,
+  installedEsbuildVersion,
   OffboardFunction,
   type OffboardFunctionProps,
   REPO_ROOT,
@@ -21,7 +23,12 @@ export {
 export { applyNagAcknowledgements, enableNagChecks } from "./nag-suppressions.ts";
 export { OffboardingAlarms, type OffboardingAlarmsProps } from "./offboarding-alarms.ts";
 export { OffboardingStack, type OffboardingStackProps } from "./offboarding-stack.ts";
-export { OffboardingWorker, type OffboardingWorkerProps, type WorkerSettings } from "./offboarding-worker.ts";
+export {
+  OffboardingWorker,
+  type OffboardingWorkerProps,
+  WORKER_ACTIONS,
+  type WorkerSettings,
+} from "./offboarding-worker.ts";
 export {
   OktaEventIngest,
   type OktaEventIngestProps,
@@ -33,4 +40,5 @@ export {
   type OktaLogStreamProps,
   oktaOrgNameFromUrl,
   partnerEventSourceName,
+  validateOktaOrgUrl,
 } from "./okta-log-stream.ts";

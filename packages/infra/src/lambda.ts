@@ -2,19 +2,57 @@
  * One way to build offboard's Lambda functions: Node.js 22 on ARM64, bundled by the locally installed
  * esbuild (no Docker) into a minified ESM file with source maps, an explicit log group with retention,
  * and an explicit role whose only built-in permission is writing to that log group (no managed policy).
+ *
+ * What is bundled is pinned: the code comes from node_modules as `npm ci` installs it from
+ * package-lock.json (`depsLockFilePath`), and the bundler is the exact esbuild version this package pins
+ * (`ESBUILD_VERSION`), locally and in CDK's Docker fallback alike (CDK's own default there is "0.21",
+ * whatever patch the registry serves that day). A different local esbuild stops the synth.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 
 /** The monorepo root (holds package-lock.json), found from this file. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+/** The exact esbuild version offboard bundles with: the `esbuild` devDependency of packages/infra. */
+export const ESBUILD_VERSION: string =
+  (
+    JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+      devDependencies: Record<string, string>;
+    }
+  ).devDependencies.esbuild ?? "";
+
+/** The version of the esbuild CDK will run locally (resolved like CDK resolves it), or undefined. */
+export const installedEsbuildVersion = (): string | undefined => {
+  try {
+    const cdkRequire = createRequire(createRequire(import.meta.url).resolve("aws-cdk-lib/package.json"));
+    return (cdkRequire("esbuild/package.json") as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+};
+
+const assertPinnedEsbuild = () => {
+  if (!/^\d+\.\d+\.\d+$/.test(ESBUILD_VERSION)) {
+    throw new Error(
+      `packages/infra/package.json must pin esbuild to an exact version, got ${JSON.stringify(ESBUILD_VERSION)}`,
+    );
+  }
+  const installed = installedEsbuildVersion();
+  if (installed !== undefined && installed !== ESBUILD_VERSION) {
+    throw new Error(
+      `esbuild ${installed} is installed but offboard bundles with esbuild ${ESBUILD_VERSION}: run \`npm ci\` at the repository root`,
+    );
+  }
+};
 
 /** Lambda entry points in packages/handlers. */
 export const HANDLER_ENTRIES = {
@@ -55,12 +93,15 @@ export class OffboardFunction extends Construct {
   public readonly function: NodejsFunction;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
+  /** The bundling options the function was built with (esbuild version, externals, banner, ...). */
+  public readonly bundling: BundlingOptions;
 
   constructor(scope: Construct, id: string, props: OffboardFunctionProps) {
     super(scope, id);
     if (!existsSync(props.entry)) {
       throw new Error(`Lambda entry ${props.entry} does not exist (expected in packages/handlers)`);
     }
+    assertPinnedEsbuild();
     this.logGroup = new logs.LogGroup(this, "LogGroup", {
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
@@ -70,6 +111,20 @@ export class OffboardFunction extends Construct {
       description: `Execution role of ${props.description}`,
     });
     this.logGroup.grantWrite(this.role);
+    this.bundling = {
+      forceDockerBundling: false,
+      esbuildVersion: ESBUILD_VERSION,
+      format: OutputFormat.ESM,
+      target: "node22",
+      platform: "node",
+      mainFields: ["module", "main"],
+      minify: true,
+      sourceMap: true,
+      sourcesContent: false,
+      externalModules: EXTERNAL_MODULES,
+      banner: ESM_REQUIRE_SHIM,
+      logLevel: LogLevel.ERROR,
+    };
     this.function = new NodejsFunction(this, "Function", {
       entry: props.entry,
       handler: "handler",
@@ -83,19 +138,7 @@ export class OffboardFunction extends Construct {
       projectRoot: REPO_ROOT,
       depsLockFilePath: path.join(REPO_ROOT, "package-lock.json"),
       environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: "node22",
-        platform: "node",
-        mainFields: ["module", "main"],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        externalModules: EXTERNAL_MODULES,
-        banner: ESM_REQUIRE_SHIM,
-        logLevel: LogLevel.ERROR,
-      },
+      bundling: this.bundling,
     });
   }
 }

@@ -23,18 +23,6 @@ export const applyNagAcknowledgements = (stack: OffboardingStack) => {
     Validations.of(fn).acknowledge({ id: "AwsSolutions-L1", reason: LAMBDA_RUNTIME_REASON });
   }
 
-  if (stack.ingest.encryptionKey !== undefined) {
-    // Only with queueEncryption=KMS. `grantSendMessages` on a KMS-encrypted queue adds kms:Encrypt,
-    // kms:ReEncrypt* and kms:GenerateDataKey* (the family SQS needs to encrypt a message), on the one key.
-    const reason =
-      "Written by CDK's sqs grantSendMessages for a queue encrypted with a customer-managed key: SQS needs the " +
-      "ReEncrypt*/GenerateDataKey* family to encrypt messages the worker sends to the DLQ. The statement's only " +
-      "resource is the queue's own key.";
-    for (const action of ["kms:ReEncrypt*", "kms:GenerateDataKey*"]) {
-      Validations.of(stack.worker.lambda.role).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
-    }
-  }
-
   if (stack.logStream !== undefined) {
     const handlerArn = Stack.of(stack).getLogicalId(stack.logStream.handler.function.node.defaultChild as CfnElement);
     Validations.of(stack.logStream.frameworkRole).acknowledge({

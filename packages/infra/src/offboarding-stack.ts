@@ -20,7 +20,10 @@ export interface OffboardingStackProps extends StackProps {
 
 export class OffboardingStack extends Stack {
   public readonly config: OffboardConfig;
-  public readonly secret: secretsmanager.ISecret;
+  /** The worker's secret (Slack, Jira, BambooHR, an optional Okta read-only credential): only the worker reads it. */
+  public readonly workerSecret: secretsmanager.ISecret;
+  /** The Okta admin secret: only the log-stream custom resource reads it. Undefined with `existingEventSourceName`. */
+  public readonly oktaAdminSecret: secretsmanager.ISecret | undefined;
   /** Undefined when the stream is managed elsewhere (`existingEventSourceName`). */
   public readonly logStream: OktaLogStream | undefined;
   public readonly partnerEventSourceName: string;
@@ -35,16 +38,21 @@ export class OffboardingStack extends Stack {
     });
     const config = validateConfig(props.config);
     this.config = config;
-    this.secret = secretsmanager.Secret.fromSecretCompleteArn(this, "Secret", config.secretArn);
+    this.workerSecret = secretsmanager.Secret.fromSecretCompleteArn(this, "Secret", config.secretArn);
 
     if (config.existingEventSourceName !== undefined) {
       this.logStream = undefined;
+      this.oktaAdminSecret = undefined;
       this.partnerEventSourceName = config.existingEventSourceName;
     } else {
+      // validateConfig requires oktaAdminSecretArn when the stack creates the stream.
+      const adminSecretArn = config.oktaAdminSecretArn ?? "";
+      this.oktaAdminSecret = secretsmanager.Secret.fromSecretCompleteArn(this, "OktaAdminSecret", adminSecretArn);
       this.logStream = new OktaLogStream(this, "OktaLogStream", {
         oktaOrgUrl: config.oktaOrgUrl,
+        ...(config.oktaCustomDomain === undefined ? {} : { oktaCustomDomain: config.oktaCustomDomain }),
         ...(config.oktaOrgName === undefined ? {} : { oktaOrgName: config.oktaOrgName }),
-        apiTokenSecret: this.secret,
+        apiTokenSecret: this.oktaAdminSecret,
         name: config.logStreamName ?? DEFAULTS.logStreamName,
         eventSourceName: config.eventSourceName ?? DEFAULTS.eventSourceName,
       });
@@ -64,7 +72,7 @@ export class OffboardingStack extends Stack {
     this.worker = new OffboardingWorker(this, "Worker", {
       queue: this.ingest.queue,
       deadLetterQueue: this.ingest.deadLetterQueue,
-      secret: this.secret,
+      secret: this.workerSecret,
       timeout: workerTimeout,
       batchSize: config.batchSize ?? DEFAULTS.batchSize,
       maxConcurrency: config.maxConcurrency ?? DEFAULTS.maxConcurrency,

@@ -1,0 +1,56 @@
+/**
+ * The CDK app (bin/app.ts) as `cdk synth` runs it: a configuration that would send the Okta admin token
+ * somewhere it must not go stops the synth with one clear message and exit code 1, never a stack trace.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+const INFRA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const TSX = path.resolve(INFRA, "../../node_modules/tsx/dist/cli.mjs");
+const outdir = mkdtempSync(path.join(tmpdir(), "offboard-app-"));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+const BASE = {
+  secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:offboard-AbCdEf",
+  oktaAdminSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:offboard-okta-admin-GhIjKl",
+  account: "123456789012",
+  region: "us-east-1",
+  // Template only: no esbuild run.
+  "aws:cdk:bundling-stacks": [],
+};
+
+/** Runs bin/app.ts the way the CDK CLI does: context in CDK_CONTEXT_JSON, output in CDK_OUTDIR. */
+const synth = (context: Record<string, unknown>) =>
+  spawnSync(process.execPath, [TSX, "bin/app.ts"], {
+    cwd: INFRA,
+    encoding: "utf8",
+    env: {
+      PATH: process.env.PATH ?? "",
+      CDK_CONTEXT_JSON: JSON.stringify({ ...BASE, ...context }),
+      CDK_OUTDIR: outdir,
+    },
+  });
+
+describe("bin/app.ts", () => {
+  it.each([
+    ["plain http", "http://acme.okta.com", "must be https"],
+    ["a host that is not an Okta org domain", "https://okta.attacker.example", "is not an Okta org domain"],
+  ])("stops with exit code 1 and the reason for %s", (_name, oktaOrgUrl, reason) => {
+    const run = synth({ oktaOrgUrl });
+
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(reason);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("synthesizes an Okta org URL on an Okta domain", () => {
+    const run = synth({ oktaOrgUrl: "https://acme.okta.com" });
+
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * Supply chain: the Lambda bundles contain exactly what package-lock.json records, built by the esbuild
+ * version infra pins; the docs never tell anyone to fetch an unscoped name from the registry; and
+ * `npm run audit` checks the production dependencies.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { build } from "esbuild";
+import { describe, expect, it } from "vitest";
+import { ESBUILD_VERSION, HANDLER_ENTRIES, installedEsbuildVersion, REPO_ROOT } from "../src/lambda.ts";
+import { synthStack } from "./stack.fixtures.ts";
+
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, "utf8")) as T;
+
+const lock = readJson<{ packages: Record<string, { version?: string; integrity?: string; link?: boolean }> }>(
+  path.join(REPO_ROOT, "package-lock.json"),
+);
+
+/** `node_modules/a/node_modules/@b/c` for a file inside that installed package. */
+const lockKeyOf = (file: string): string | undefined => {
+  const parts = file.split(path.sep);
+  const first = parts.indexOf("node_modules");
+  if (first < 0) return undefined;
+  const key: Array<string> = [];
+  let i = first;
+  while (parts[i] === "node_modules") {
+    const scoped = parts[i + 1]?.startsWith("@") === true;
+    const width = scoped ? 2 : 1;
+    key.push("node_modules", ...parts.slice(i + 1, i + 1 + width));
+    i += 1 + width;
+  }
+  return key.join("/");
+};
+
+describe("Lambda bundles", () => {
+  const s = synthStack({}, { bundle: false });
+
+  it.each([
+    ["worker", () => s.stack.worker.lambda],
+    ["log-stream handler", () => s.stack.logStream!.handler],
+  ])(
+    "the %s bundles only packages at the version package-lock.json records, with their integrity",
+    async (_name, fn) => {
+      const { bundling } = fn();
+      const entry = fn() === s.stack.worker.lambda ? HANDLER_ENTRIES.sqsWorker : HANDLER_ENTRIES.logStream;
+      // The same esbuild options the construct hands to CDK, with a metafile: the exact list of input files.
+      const result = await build({
+        entryPoints: [entry],
+        bundle: true,
+        write: false,
+        metafile: true,
+        absWorkingDir: REPO_ROOT,
+        outfile: path.join(REPO_ROOT, "out.mjs"),
+        format: "esm",
+        platform: "node",
+        target: bundling.target ?? "node22",
+        mainFields: [...(bundling.mainFields ?? [])],
+        external: [...(bundling.externalModules ?? [])],
+        logLevel: "silent",
+      });
+      const packages = [
+        ...new Set(
+          Object.keys(result.metafile.inputs)
+            .map((f) => lockKeyOf(path.resolve(REPO_ROOT, f)))
+            .filter((k) => k !== undefined),
+        ),
+      ];
+      const problems = packages.flatMap((key) => {
+        const locked = lock.packages[key];
+        if (locked?.version === undefined || locked.integrity === undefined)
+          return [`${key}: not in package-lock.json`];
+        const installed = readJson<{ version: string }>(path.join(REPO_ROOT, key, "package.json")).version;
+        return installed === locked.version ? [] : [`${key}: ${installed} installed, ${locked.version} locked`];
+      });
+
+      expect(packages).toContain("node_modules/effect");
+      expect(problems).toEqual([]);
+    },
+  );
+
+  it("are built by the exact esbuild version infra pins, locally and in CDK's Docker fallback", () => {
+    const rootPin = readJson<{ devDependencies: Record<string, string> }>(path.join(REPO_ROOT, "package.json"))
+      .devDependencies.esbuild;
+
+    expect(ESBUILD_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(s.stack.worker.lambda.bundling.esbuildVersion).toBe(ESBUILD_VERSION);
+    expect(s.stack.logStream!.handler.bundling.esbuildVersion).toBe(ESBUILD_VERSION);
+    expect(installedEsbuildVersion()).toBe(ESBUILD_VERSION);
+    expect(rootPin).toBe(ESBUILD_VERSION);
+  });
+});
+
+/** Markdown the project ships: docs/ and every README. */
+const markdownFiles = (): Array<string> => {
+  const docs = readdirSync(path.join(REPO_ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => path.join("docs", f));
+  const readmes = readdirSync(path.join(REPO_ROOT, "packages")).map((p) => path.join("packages", p, "README.md"));
+  return ["README.md", ...docs, ...readmes].filter((f) => {
+    try {
+      readFileSync(path.join(REPO_ROOT, f));
+      return true;
+    } catch {
+      return false;
+    }
+  });
+};
+
+/**
+ * Commands that would download a package by an unscoped name when it is not installed: `npx name`,
+ * `npm exec name`, `npm install name`, `npm i -g name`, `pnpm dlx`, `yarn dlx`, `bunx`. A squatted or
+ * look-alike name (`npx offboard`, `npx cdk`, `npx tsc` all name other people's packages) would run
+ * their code with the reader's credentials. `npx --no-install` and scoped names (`@offboard/cli`) are fine.
+ */
+const FETCHING =
+  /\b(?:npx|npm exec|npm (?:install|i|add)(?: -[gD]| --global| --save-dev)*|pnpm dlx|yarn dlx|bunx)\s+([^\s`'"|;&)]+)/g;
+
+describe("docs", () => {
+  it("never suggest fetching an unscoped package name from the registry", () => {
+    const findings = markdownFiles().flatMap((file) =>
+      [...readFileSync(path.join(REPO_ROOT, file), "utf8").matchAll(FETCHING)]
+        .filter(([, name]) => name !== undefined && !name.startsWith("@") && !name.startsWith("--no") && name !== "--")
+        .map(([command]) => `${file}: ${command}`),
+    );
+
+    expect(findings).toEqual([]);
+  });
+});
+
+describe("npm run audit", () => {
+  it("audits the production dependencies only", () => {
+    const scripts = readJson<{ scripts: Record<string, string> }>(path.join(REPO_ROOT, "package.json")).scripts;
+
+    expect(scripts.audit).toBe("npm audit --omit=dev");
+  });
+});
