@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import {
@@ -26,6 +26,7 @@ import {
 import type { Command } from "commander";
 import { Layer, ManagedRuntime } from "effect";
 import { readInputs, toRecords, UsageError } from "../io.ts";
+import { FILE_MODE, preparePrivateStateDir } from "../state.ts";
 
 export interface ReplayOptions {
   readonly files: ReadonlyArray<string>;
@@ -106,7 +107,8 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
     write: (line) => o.err.write(`offboard: ${line}\n`),
   });
   const records: Array<InputRecord> = inputs.flatMap((i) => [...toRecords(i)]);
-  mkdirSync(config.stateDir, { recursive: true });
+  // Personal data: the directory 0700, its files 0600 (docs/security.md).
+  preparePrivateStateDir(config.stateDir);
 
   const local = [outboxSink({ path: join(config.stateDir, "outbox.jsonl") })];
   if (o.preview) {
@@ -173,7 +175,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
         const body = batch[j]?.body;
         if (rec.status === "rejected" && !alreadyKept.has(`${rec.recordId}\u0000${body}`)) {
           alreadyKept.add(`${rec.recordId}\u0000${body}`);
-          appendFileSync(rejectedFile, `${JSON.stringify(rejectedLine(rec, body))}\n`);
+          appendFileSync(rejectedFile, `${JSON.stringify(rejectedLine(rec, body))}\n`, { mode: FILE_MODE });
         }
         for (const ev of rec.events) {
           events += 1;
