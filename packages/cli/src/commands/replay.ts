@@ -14,6 +14,7 @@ import {
 } from "@offboard/adapters";
 import {
   DeliveryLedger,
+  HrisDirectory,
   type InputRecord,
   LIFECYCLE_KINDS,
   type LifecycleKind,
@@ -33,6 +34,11 @@ export interface ReplayOptions {
   readonly config: AppConfig;
   /** Print the console preview of each delivery (default true). */
   readonly preview: boolean;
+  /**
+   * Call no vendor (Slack, Jira, BambooHR) whatever the configuration says: preview and outbox only.
+   * `npm start` uses it, so the fictional example day never reaches a real channel.
+   */
+  readonly previewOnly?: boolean;
   /** `sqlite` (default: remembers deliveries across runs) or `memory` (a dry run that forgets). */
   readonly ledger: "sqlite" | "memory";
   readonly batchSize: number;
@@ -122,7 +128,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
       }),
     );
   }
-  const sinks = sinksFromConfig(config, local);
+  const sinks = sinksFromConfig(o.previewOnly === true ? { ...config, sinks: {} } : config, local);
   const policy = withLocalSinks(
     config.policy,
     local.map((s) => s.name),
@@ -136,7 +142,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
     Layer.mergeAll(
       PipelineConfig.layer({ ...config.pipeline, policy }),
       ledger,
-      hrisFromConfig(config),
+      o.previewOnly === true ? HrisDirectory.none : hrisFromConfig(config),
       sinksLayer(sinks),
     ),
   );
@@ -213,6 +219,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
 
 interface ReplayFlags {
   readonly preview: boolean;
+  readonly previewOnly?: boolean;
   readonly dryRun?: boolean;
   readonly batchSize: string;
   readonly strict?: boolean;
@@ -227,6 +234,10 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
     )
     .argument("[files...]", "files to read; - or nothing reads standard input")
     .option("--no-preview", "do not print the alert and ticket preview of each delivery")
+    .option(
+      "--preview-only",
+      "send nothing to Slack, Jira or BambooHR even when they are configured: preview and outbox only (npm start)",
+    )
     .option("--dry-run", "use a ledger in memory: nothing is remembered for the next run")
     .option("--batch-size <n>", "records per batch, as an SQS batch (1-1000)", "10")
     .option("--strict", "exit 1 when any record was rejected (by default only a failed delivery exits 1)")
@@ -237,7 +248,10 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
       }
       const config = await loadConfig();
       const err = process.stderr;
-      const summaryLines = describeConfig(config);
+      const previewOnly = opts.previewOnly === true;
+      const summaryLines = previewOnly
+        ? ["preview only: nothing is sent to Slack, Jira or BambooHR, whatever is configured"]
+        : describeConfig(config);
       // With no real sink configured (the first `npm start`), one hint beats a warning per kind.
       const noneActive = summaryLines.includes("sinks active: none");
       for (const line of summaryLines) {
@@ -255,6 +269,7 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
         files,
         config,
         preview: opts.preview,
+        previewOnly,
         ledger: opts.dryRun === true ? "memory" : "sqlite",
         batchSize,
         out: process.stdout,
