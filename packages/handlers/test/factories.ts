@@ -4,6 +4,7 @@ import {
   DeliveryLedger,
   EVENT_CATALOGUE,
   HrisDirectory,
+  LedgerError,
   type LifecycleKind,
   type MemorySink,
   makeInMemoryLedger,
@@ -13,7 +14,7 @@ import {
   sinksLayer,
 } from "@offboard/core";
 import type { SQSRecord } from "aws-lambda";
-import { Layer } from "effect";
+import { Effect, Layer } from "effect";
 import { memoryDeadLetterQueue } from "../src/dlq.ts";
 import type { WorkerServices } from "../src/runtime.ts";
 import { makeTelemetry, Telemetry } from "../src/telemetry.ts";
@@ -110,21 +111,44 @@ export interface TestWorld {
   readonly slack: MemorySink;
   readonly jira: MemorySink;
   readonly dlq: ReturnType<typeof memoryDeadLetterQueue>;
+  readonly telemetry: Telemetry["Service"];
   readonly layer: Layer.Layer<WorkerServices>;
 }
 
-/** Memory sinks, one in-memory ledger (shared by every run) and DLQ, quiet telemetry: everything `handleBatch` needs. */
-export const testWorld = (settings: Partial<PipelineSettings> = {}): TestWorld => {
+/**
+ * Memory sinks, one in-memory ledger (shared by every run; or `ledger`) and DLQ, quiet telemetry:
+ * everything `handleBatch` needs.
+ */
+export const testWorld = (
+  settings: Partial<PipelineSettings> = {},
+  options: { readonly ledger?: DeliveryLedger["Service"] } = {},
+): TestWorld => {
   const slack = memorySink("slack");
   const jira = memorySink("jira");
   const dlq = memoryDeadLetterQueue();
+  const telemetry = quietTelemetry();
   const layer = Layer.mergeAll(
     sinksLayer([slack, jira]),
-    Layer.succeed(DeliveryLedger, makeInMemoryLedger()),
+    Layer.succeed(DeliveryLedger, options.ledger ?? makeInMemoryLedger()),
     HrisDirectory.none,
     PipelineConfig.layer(settings),
     dlq.layer,
-    Layer.succeed(Telemetry, quietTelemetry()),
+    Layer.succeed(Telemetry, telemetry),
   );
-  return { slack, jira, dlq, layer };
+  return { slack, jira, dlq, telemetry, layer };
+};
+
+/** An in-memory ledger whose `complete` fails the next `n` times (a throttled table), then works. */
+export const ledgerFailingComplete = (n: number): DeliveryLedger["Service"] => {
+  const ledger = makeInMemoryLedger();
+  let failures = n;
+  return {
+    ...ledger,
+    complete: (...args) =>
+      Effect.suspend(() => {
+        if (failures <= 0) return ledger.complete(...args);
+        failures -= 1;
+        return Effect.fail(new LedgerError({ message: "throttled on purpose" }));
+      }),
+  };
 };

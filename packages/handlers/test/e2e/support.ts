@@ -17,8 +17,10 @@ import {
   PutRuleCommand,
   PutTargetsCommand,
 } from "@aws-sdk/client-eventbridge";
+import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import {
   CreateQueueCommand,
+  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
@@ -27,6 +29,7 @@ import {
 } from "@aws-sdk/client-sqs";
 import { EVENT_CATALOGUE, type LifecycleKind, oktaEventPattern } from "@offboard/core";
 import { type Loopback, type Moto, type RecordedRequest, type Reply, startLoopback } from "@offboard/testkit";
+import type { Context as LambdaContext, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, "../../../..");
@@ -107,20 +110,16 @@ export const awsClients = (moto: Moto): Aws => ({
   sqs: new SQSClient(moto.clientConfig),
 });
 
-/** Secrets Manager over moto's JSON protocol (the handlers package does not depend on the Secrets Manager SDK). */
+/** The JSON secret the worker reads its tokens from, created through the Secrets Manager SDK. */
 const createSecret = async (moto: Moto, name: string, value: Record<string, string>): Promise<string> => {
-  const res = await fetch(moto.endpoint, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-amz-json-1.1",
-      "x-amz-target": "secretsmanager.CreateSecret",
-      authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${moto.clientConfig.region}/secretsmanager/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: JSON.stringify({ Name: name, SecretString: JSON.stringify(value) }),
-  });
-  const body = (await res.json()) as { ARN?: string };
-  if (body.ARN === undefined) throw new Error(`CreateSecret failed: ${res.status}`);
-  return body.ARN;
+  const client = new SecretsManagerClient(moto.clientConfig);
+  try {
+    const out = await client.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value) }));
+    if (out.ARN === undefined) throw new Error(`CreateSecret ${name} returned no ARN`);
+    return out.ARN;
+  } finally {
+    client.destroy();
+  }
 };
 
 /**
@@ -240,6 +239,71 @@ export const readDlq = async (aws: Aws, stack: Stack): Promise<ReadonlyArray<Mes
 };
 
 export const attr = (m: Message, name: string): string | undefined => m.MessageAttributes?.[name]?.StringValue;
+
+// ── Lambda's SQS event source ────────────────────────────────────────────────────────────────────
+
+/** An SDK message as the record Lambda's SQS event source hands to the function. */
+const lambdaRecord = (message: Message, queueArnValue: string): SQSRecord => ({
+  messageId: message.MessageId ?? "",
+  receiptHandle: message.ReceiptHandle ?? "",
+  body: message.Body ?? "",
+  attributes: {
+    ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? "1",
+    SentTimestamp: message.Attributes?.SentTimestamp ?? "0",
+    SenderId: message.Attributes?.SenderId ?? "",
+    ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? "0",
+  },
+  messageAttributes: {},
+  md5OfBody: message.MD5OfBody ?? "",
+  eventSource: "aws:sqs",
+  eventSourceARN: queueArnValue,
+  awsRegion: "us-east-1",
+});
+
+/** A Lambda context with the stack's 30 s function timeout. */
+const lambdaContext = (): LambdaContext => {
+  const deadline = Date.now() + 30_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: "offboard-worker",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:offboard-worker",
+    memoryLimitInMB: "256",
+    awsRequestId: `e2e-${Date.now().toString(36)}`,
+    logGroupName: "/aws/lambda/offboard-worker",
+    logStreamName: "e2e",
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+};
+
+/**
+ * Invokes a Lambda SQS handler the way Lambda's event source mapping does: the received messages as
+ * one SQS event, then every record not named in `batchItemFailures` deleted (a thrown invocation
+ * deletes none).
+ */
+export const invokeAsEventSource = async (
+  handler: (event: SQSEvent, context: LambdaContext) => Promise<SQSBatchResponse>,
+  aws: Aws,
+  queueUrl: string,
+  messages: ReadonlyArray<Message>,
+): Promise<void> => {
+  const arn = await queueArn(aws, queueUrl);
+  const records = messages.map((m) => lambdaRecord(m, arn));
+  const response = await handler({ Records: records }, lambdaContext()).catch(() => undefined);
+  if (response === undefined) return;
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  const settled = records.filter((r) => !failed.has(r.messageId));
+  if (settled.length === 0) return;
+  await aws.sqs.send(
+    new DeleteMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: settled.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+    }),
+  );
+};
 
 // ── Loopback Slack and Jira ─────────────────────────────────────────────────────────────────────
 
