@@ -55,17 +55,15 @@ const deadLetterOnce = Effect.fnUntraced(function* (message: QueueMessage, reaso
   const ledger = yield* DeliveryLedger;
   const { leaseMs } = yield* PipelineConfig;
   const key = `sqs:${message.messageId}`;
-  const claim = yield* ledger
-    .claim(key, "dlq", leaseMs)
-    .pipe(
-      Effect.mapError(
-        (e) =>
-          new DeadLetterError({
-            message: `ledger unavailable, ${message.messageId} not dead-lettered: ${e.message}`,
-            cause: e,
-          }),
-      ),
-    );
+  const claim = yield* ledger.claim(key, "dlq", leaseMs).pipe(
+    Effect.mapError(
+      (e) =>
+        new DeadLetterError({
+          message: `ledger unavailable, ${message.messageId} not dead-lettered: ${e.message}`,
+          cause: e,
+        }),
+    ),
+  );
   if (claim._tag === "Completed") return;
   if (claim._tag === "Busy") {
     return yield* new DeadLetterError({ message: `another worker is dead-lettering ${message.messageId}` });
