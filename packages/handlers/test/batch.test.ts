@@ -1,8 +1,9 @@
+import { envelope, LIFECYCLE_TYPES, oktaEvent } from "@offboard/testkit";
 import { Effect } from "effect";
 import { describe, expect, it, vi } from "vitest";
 import { handleBatch, toSettled } from "../src/batch.ts";
 import { fromLambdaRecord } from "../src/message.ts";
-import { envelope, LIFECYCLE_TYPES, ledgerFailingComplete, oktaEvent, sqsRecord, testWorld } from "./factories.ts";
+import { ledgerFailingComplete, sqsRecord, testWorld } from "./factories.ts";
 
 const body = (detail: unknown, overrides: Record<string, unknown> = {}) => JSON.stringify(envelope(detail, overrides));
 const run = (world: ReturnType<typeof testWorld>, bodies: ReadonlyArray<string>) =>

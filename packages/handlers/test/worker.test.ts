@@ -14,14 +14,14 @@ import {
   type Sink,
   sinksLayer,
 } from "@offboard/core";
-import { type Moto, startMoto } from "@offboard/testkit";
+import { envelope, LIFECYCLE_TYPES, type Moto, oktaEvent, useMoto } from "@offboard/testkit";
 import { Effect, Layer } from "effect";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { DeadLetterQueue, MAX_DETAIL_BYTES, truncateUtf8 } from "../src/dlq.ts";
 import { makeWorkerRuntime } from "../src/runtime.ts";
 import { Telemetry } from "../src/telemetry.ts";
 import { runWorker } from "../src/worker.ts";
-import { envelope, LIFECYCLE_TYPES, oktaEvent, quietTelemetry } from "./factories.ts";
+import { quietTelemetry } from "./factories.ts";
 
 /** Resolves once `check` holds (a liveness bound, not a timing assertion). */
 const eventually = async (check: () => boolean, what: string) => {
@@ -32,17 +32,14 @@ const eventually = async (check: () => boolean, what: string) => {
   }
 };
 
+const fixture = useMoto();
 let moto: Moto;
 let sqs: SQSClient;
 let queueSeq = 0;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  sqs = new SQSClient(moto.clientConfig);
-});
-afterAll(async () => {
-  sqs?.destroy();
-  await moto?.stop();
+beforeAll(() => {
+  moto = fixture.moto;
+  sqs = fixture.client((c) => new SQSClient(c));
 });
 
 const queue = async (attributes: Record<string, string> = {}) => {

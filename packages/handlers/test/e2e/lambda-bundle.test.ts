@@ -12,7 +12,7 @@ import { pathToFileURL } from "node:url";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { createLedgerTable } from "@offboard/adapters";
 import { ESM_REQUIRE_SHIM, EXTERNAL_MODULES, HANDLER_ENTRIES } from "@offboard/infra";
-import { type Moto, startMoto } from "@offboard/testkit";
+import { type Moto, useMoto } from "@offboard/testkit";
 import { Effect } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SqsHandler } from "../../src/lambda.ts";
@@ -36,18 +36,16 @@ import {
   workerEnv,
 } from "./support.ts";
 
+const fixture = useMoto();
 let moto: Moto;
 let aws: Aws;
 let bundleDir: string | undefined;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  aws = awsClients(moto);
+beforeAll(() => {
+  moto = fixture.moto;
+  aws = awsClients(fixture);
 });
-afterAll(async () => {
-  aws?.sqs.destroy();
-  aws?.eventbridge.destroy();
-  await moto?.stop();
+afterAll(() => {
   if (bundleDir !== undefined) rmSync(bundleDir, { recursive: true, force: true });
 });
 
@@ -88,13 +86,18 @@ describe("the bundled SQS worker Lambda", () => {
     const slack = await startFakeSlack();
     const jira = await startFakeJira();
     // The environment the CDK stack gives the function (AWS_ENDPOINT_URL and credentials point at moto).
-    Object.assign(process.env, workerEnv(moto, stack, slack, jira), {
+    fixture.useEnv({
+      ...workerEnv(moto, stack, slack, jira),
       OFFBOARD_DLQ_URL: stack.dlqUrl,
       POWERTOOLS_LOG_LEVEL: "SILENT",
     });
     await Effect.runPromise(createLedgerTable(undefined, stack.tableName));
     const handler = await bundleHandler();
-    const events = [oktaEvent(TYPES.deactivated), oktaEvent(TYPES.suspended), oktaEvent(TYPES.deleted)];
+    const events = [
+      oktaEvent({ eventType: TYPES.deactivated }),
+      oktaEvent({ eventType: TYPES.suspended }),
+      oktaEvent({ eventType: TYPES.deleted }),
+    ];
     slack.fail(({ attempt }) => (attempt === 1 ? { status: 429, headers: { "retry-after": "1" } } : undefined));
     await putEvents(aws, stack, events);
     await putEvents(aws, stack, events);

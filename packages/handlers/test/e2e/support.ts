@@ -27,68 +27,37 @@ import {
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { EVENT_CATALOGUE, type LifecycleKind, oktaEventPattern } from "@offboard/core";
-import { type Loopback, type Moto, type RecordedRequest, type Reply, startLoopback } from "@offboard/testkit";
+import { type LifecycleKind, oktaEventPattern } from "@offboard/core";
+import {
+  type Loopback,
+  type Moto,
+  type MotoFixture,
+  type OktaEvent,
+  PARTNER_SOURCE,
+  type RecordedRequest,
+  type Reply,
+  startLoopback,
+} from "@offboard/testkit";
 import type { Context as LambdaContext, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, "../../../..");
 export const OFFBOARD_BIN = join(REPO_ROOT, "packages/cli/bin/offboard.js");
 
-export const PARTNER_SOURCE = "aws.partner/okta.com/acme/offboard";
 export const SLACK_TOKEN = "xoxb-fake_e2e-0000-secret";
 export const JIRA_TOKEN = "ATATT3x-e2e-secret";
 
-// ── Okta events ──────────────────────────────────────────────────────────────────────────────────
+// ── Okta events: the shared factories (@offboard/testkit) ─────────────────────────────────────────
 
-let seq = 0;
-const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
-
-/** kind → Okta eventType, from core's catalogue (the one source of truth). */
-export const TYPES = Object.fromEntries(EVENT_CATALOGUE.map((e) => [e.kind, e.eventType])) as Readonly<
-  Record<LifecycleKind, string>
->;
+export {
+  LIFECYCLE_TYPES as TYPES,
+  type OktaEvent,
+  oktaEvent,
+  oktaUserId,
+  PARTNER_SOURCE,
+  subjectIdOf,
+} from "@offboard/testkit";
 export type Kind = LifecycleKind;
-
-export interface OktaEvent {
-  readonly uuid: string;
-  readonly eventType: string;
-  readonly published: string;
-  readonly target: ReadonlyArray<Record<string, unknown>>;
-  readonly [key: string]: unknown;
-}
-
-/** A fresh Okta user id. */
-export const userId = () => {
-  seq += 1;
-  return `00ue2e${hex(seq, 14)}`;
-};
-
-/** An Okta LogEvent (`user` is the subject's Okta id; a fresh one unless given). */
-export const oktaEvent = (
-  eventType: string,
-  spec: { user?: string; at?: number; target?: ReadonlyArray<Record<string, unknown>> } = {},
-): OktaEvent => {
-  seq += 1;
-  const user = spec.user ?? userId();
-  return {
-    uuid: `0e2e${hex(seq, 4)}-0000-4000-8000-${hex(seq, 12)}`,
-    published: new Date(Date.parse("2026-11-03T09:00:00.000Z") + (spec.at ?? seq) * 1000).toISOString(),
-    eventType,
-    version: "0",
-    severity: "INFO",
-    displayMessage: "Lifecycle change",
-    actor: { id: "00uadmin000000000001", type: "User", alternateId: "it.admin@example.com", displayName: "IT Admin" },
-    client: { ipAddress: "198.51.100.7", userAgent: { rawUserAgent: "Mozilla/5.0" } },
-    outcome: { result: "SUCCESS", reason: null },
-    target: spec.target ?? [
-      { id: user, type: "User", alternateId: `${user}@example.com`, displayName: `User ${user}` },
-    ],
-    transaction: { type: "WEB", id: `tx-${seq}` },
-  };
-};
-
-export const subjectOf = (e: OktaEvent): string => String(e.target[0]?.id ?? "");
 
 // ── AWS: what the CDK stack creates ──────────────────────────────────────────────────────────────
 
@@ -105,12 +74,13 @@ export interface Aws {
   readonly sqs: SQSClient;
 }
 
-export const awsClients = (moto: Moto): Aws => ({
-  eventbridge: new EventBridgeClient({ ...moto.clientConfig, maxAttempts: 1 }),
-  sqs: new SQSClient(moto.clientConfig),
+/** The SDK clients the harness drives moto with (destroyed with the fixture). */
+export const awsClients = (fixture: MotoFixture): Aws => ({
+  eventbridge: fixture.client((c) => new EventBridgeClient({ ...c, maxAttempts: 1 })),
+  sqs: fixture.client((c) => new SQSClient(c)),
 });
 
-/** The JSON secret the worker reads its tokens from, created through the Secrets Manager SDK. */
+/** The JSON secret the worker reads its tokens from (the handlers package has the Secrets Manager SDK). */
 const createSecret = async (moto: Moto, name: string, value: Record<string, string>): Promise<string> => {
   const client = new SecretsManagerClient(moto.clientConfig);
   try {
@@ -492,6 +462,7 @@ export const workerEnv = (moto: Moto, stack: Stack, slack: FakeSlack, jira: Fake
 });
 
 const logDir = mkdtempSync(join(tmpdir(), "offboard-e2e-"));
+let workers = 0;
 
 export interface WorkerProcess {
   readonly child: ChildProcess;
@@ -525,8 +496,8 @@ export const spawnWorker = async (
   env: Record<string, string>,
   extraArgs: ReadonlyArray<string> = [],
 ): Promise<WorkerProcess> => {
-  seq += 1;
-  const logFile = join(logDir, `worker-${seq}.log`);
+  workers += 1;
+  const logFile = join(logDir, `worker-${workers}.log`);
   const out = openSync(logFile, "w");
   const child = spawn(
     process.execPath,
