@@ -27,6 +27,7 @@ import {
 import type { Command } from "commander";
 import { Layer, ManagedRuntime } from "effect";
 import { readInputs, toRecords, UsageError } from "../io.ts";
+import { cliLogLayer } from "../logging.ts";
 import { FILE_MODE, preparePrivateStateDir } from "../state.ts";
 
 export interface ReplayOptions {
@@ -144,6 +145,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
       ledger,
       o.previewOnly === true ? HrisDirectory.none : hrisFromConfig(config),
       sinksLayer(sinks),
+      cliLogLayer,
     ),
   );
 
