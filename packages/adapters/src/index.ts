@@ -4,17 +4,17 @@
  * line here.
  */
 
-export * from "./bamboohr.ts";
-export * from "./config.ts";
-export * from "./console-preview.ts";
-export * from "./dynamodb-ledger.ts";
+export * from "./bamboohr/directory.ts";
+export * from "./config/config.ts";
 export * from "./errors.ts";
-export * from "./jira.ts";
-export * from "./jira-issue.ts";
-export * from "./outbox.ts";
+export * from "./jira/issue.ts";
+export * from "./jira/sink.ts";
+export * from "./ledger/dynamodb.ts";
+export * from "./ledger/sqlite.ts";
+export * from "./preview/console.ts";
+export * from "./preview/outbox.ts";
 export * from "./registry.ts";
-export * from "./secrets.ts";
+export * from "./secrets/secret-cache.ts";
 export * from "./settings.ts";
-export * from "./slack.ts";
-export * from "./slack-message.ts";
-export * from "./sqlite-ledger.ts";
+export * from "./slack/message.ts";
+export * from "./slack/sink.ts";

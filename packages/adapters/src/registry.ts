@@ -5,11 +5,11 @@
  */
 import { HrisDirectory, type Sink } from "@offboard/core";
 import type { Layer } from "effect";
-import { BambooHrDirectory } from "./bamboohr.ts";
-import type { AppConfig } from "./config.ts";
-import { jiraSink } from "./jira.ts";
+import { BambooHrDirectory } from "./bamboohr/directory.ts";
+import type { AppConfig } from "./config/config.ts";
+import { jiraSink } from "./jira/sink.ts";
 import type { SinkDefinition, SinkRegistry } from "./sink-definition.ts";
-import { slackSink } from "./slack.ts";
+import { slackSink } from "./slack/sink.ts";
 
 export type {
   AnySinkDefinition,

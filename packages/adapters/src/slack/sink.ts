@@ -2,8 +2,8 @@ import type { DeliveryContext, OffboardingEvent, Receipt, Sink } from "@offboard
 import { SinkError } from "@offboard/core";
 import { ErrorCode, LogLevel, type RetryOptions, WebClient } from "@slack/web-api";
 import { Effect, Redacted } from "effect";
-import type { SlackSettings } from "./settings.ts";
-import type { SinkDefinition } from "./sink-definition.ts";
+import type { SlackSettings } from "../settings.ts";
+import type { SinkDefinition } from "../sink-definition.ts";
 import {
   buildCaseUpdate,
   buildPlainAlert,
@@ -11,7 +11,7 @@ import {
   type SlackAlert,
   snapshotDetail,
   snapshotOf,
-} from "./slack-message.ts";
+} from "./message.ts";
 
 /**
  * The Slack sink: one Block Kit message per routed event in the configured channel. Follow-ups

@@ -4,15 +4,9 @@ import { Duration, Effect, Redacted, Schedule } from "effect";
 import type { Version3Models, Version3Parameters } from "jira.js";
 // The version3 entry point alone: the root one also pulls in the Agile, Service Desk and v2 clients.
 import { Version3Client } from "jira.js/version3";
-import {
-  buildJiraComment,
-  buildJiraIssueFields,
-  JIRA_PROPERTY_KEY,
-  offboardProperty,
-  userLabel,
-} from "./jira-issue.ts";
-import type { JiraSettings } from "./settings.ts";
-import type { SettingsReader, SinkDefinition } from "./sink-definition.ts";
+import type { JiraSettings } from "../settings.ts";
+import type { SettingsReader, SinkDefinition } from "../sink-definition.ts";
+import { buildJiraComment, buildJiraIssueFields, JIRA_PROPERTY_KEY, offboardProperty, userLabel } from "./issue.ts";
 
 /**
  * The Jira sink: one issue per event of a configured kind (default: deactivated), guarded against

@@ -10,7 +10,7 @@
  */
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { Clock, Effect, Redacted } from "effect";
-import { ConfigError } from "./errors.ts";
+import { ConfigError } from "../errors.ts";
 
 /** The secret's JSON keys, each value `Redacted`. */
 export type SecretValues = ReadonlyMap<string, Redacted.Redacted<string>>;

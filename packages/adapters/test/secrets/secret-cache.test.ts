@@ -11,7 +11,7 @@ import { type Moto, startMoto } from "@offboard/testkit";
 import { Effect, Redacted } from "effect";
 import { TestClock } from "effect/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type ConfigError, loadConfig, makeSecretCache } from "../src/index.ts";
+import { type ConfigError, loadConfig, makeSecretCache } from "../../src/index.ts";
 
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 60_000 });
 

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import type { CaseRecord, DeliveryContext, HrisStatus, OffboardingEvent, Receipt } from "@offboard/core";
 import { Effect } from "effect";
 import { describe, expect, it } from "vitest";
-import { consolePreviewSink, DEFAULT_PREVIEW_CHECKLIST, terminalSafe } from "../src/console-preview.ts";
+import { consolePreviewSink, DEFAULT_PREVIEW_CHECKLIST, terminalSafe } from "../../src/preview/console.ts";
 
 /** A writable stream that keeps what it was given. */
 const capture = () => {

@@ -8,7 +8,7 @@ import {
   BambooHrDirectory,
   type BambooHrSettings,
   makeBambooHrDirectory,
-} from "../src/index.ts";
+} from "../../src/index.ts";
 
 const API_KEY = "bamboo-api-key-0123456789abcdef";
 

@@ -23,13 +23,18 @@ import {
   type RoutingPolicy,
 } from "@offboard/core";
 import { Effect, Redacted, Result } from "effect";
-import { ConfigError } from "./errors.ts";
-import { jiraSink } from "./jira.ts";
-import { activeSinkNames, SINK_REGISTRY } from "./registry.ts";
-import { DEFAULT_SECRET_TTL_MS, type SecretCache, type SecretValues, sharedSecretCache } from "./secrets.ts";
-import type { BambooHrSettings, JiraSettings, SlackSettings } from "./settings.ts";
-import type { CommonSettings, ConfigKey, SettingsReader, SinkDefinition, SinkRegistry } from "./sink-definition.ts";
-import { slackSink } from "./slack.ts";
+import { ConfigError } from "../errors.ts";
+import { jiraSink } from "../jira/sink.ts";
+import { activeSinkNames, SINK_REGISTRY } from "../registry.ts";
+import {
+  DEFAULT_SECRET_TTL_MS,
+  type SecretCache,
+  type SecretValues,
+  sharedSecretCache,
+} from "../secrets/secret-cache.ts";
+import type { BambooHrSettings, JiraSettings, SlackSettings } from "../settings.ts";
+import type { CommonSettings, ConfigKey, SettingsReader, SinkDefinition, SinkRegistry } from "../sink-definition.ts";
+import { slackSink } from "../slack/sink.ts";
 
 export interface AppConfig {
   /**

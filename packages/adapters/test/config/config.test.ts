@@ -13,7 +13,7 @@ import {
   describeConfig,
   loadConfig,
   type SecretCache,
-} from "../src/index.ts";
+} from "../../src/index.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -339,7 +339,7 @@ describe("describeConfig", () => {
 });
 
 describe("docs/configuration.md", () => {
-  const docs = path.resolve(__dirname, "../../../docs/configuration.md");
+  const docs = path.resolve(__dirname, "../../../../docs/configuration.md");
 
   it("has a table row for every setting offboard reads", () => {
     const text = readFileSync(docs, "utf8");
