@@ -13,7 +13,7 @@
  */
 import { type Employee, HrisDirectory, HrisError } from "@offboard/core";
 import { Clock, Effect, Layer, Redacted, Result, Schema } from "effect";
-import type { BambooHrSettings } from "../settings.ts";
+import type { BambooHrSettings } from "./settings.ts";
 
 export const BAMBOOHR_DEFAULT_BASE_URL = "https://api.bamboohr.com";
 

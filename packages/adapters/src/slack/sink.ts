@@ -1,9 +1,8 @@
 import type { DeliveryContext, OffboardingEvent, Receipt, Sink } from "@offboard/core";
 import { SinkError } from "@offboard/core";
-import { ErrorCode, LogLevel, type RetryOptions, WebClient } from "@slack/web-api";
-import { Effect, Redacted } from "effect";
-import type { SlackSettings } from "../settings.ts";
-import type { SinkDefinition } from "../sink-definition.ts";
+import { Effect } from "effect";
+import { makeSlackClient } from "./client.ts";
+import { BLOCK_ERRORS, classifySlackError, isBlockError, ORIGINAL_GONE } from "./errors.ts";
 import {
   buildCaseUpdate,
   buildPlainAlert,
@@ -12,6 +11,7 @@ import {
   snapshotDetail,
   snapshotOf,
 } from "./message.ts";
+import { SLACK_SINK, type SlackSettings } from "./settings.ts";
 
 /**
  * The Slack sink: one Block Kit message per routed event in the configured channel. Follow-ups
@@ -21,130 +21,8 @@ import {
  * case's original message alone.
  */
 
-export const SLACK_SINK = "slack";
-
-/** Slack `ok:false` errors that Slack documents as temporary: retrying later can succeed. */
-const TRANSIENT_PLATFORM_ERRORS: ReadonlySet<string> = new Set([
-  "ratelimited",
-  "internal_error",
-  "fatal_error",
-  "service_unavailable",
-  "request_timeout",
-]);
-
-/** chat.update errors after which the follow-up is posted as a fresh message instead of a thread reply. */
+/** The `update` detail of a follow-up that arrived after a later event: the original is left alone. */
 const SKIPPED_SUPERSEDED = "skipped (superseded)";
-
-const ORIGINAL_GONE: ReadonlySet<string> = new Set([
-  "message_not_found",
-  "cant_update_message",
-  "edit_window_closed",
-  "channel_not_found",
-  "is_archived",
-  "thread_not_found",
-]);
-
-/**
- * `ok:false` errors about the blocks themselves: the message is retried once, at once, as text only,
- * so that an alert Slack would not render (a hostile name, a Block Kit rule we did not foresee) still
- * arrives instead of dead-lettering.
- */
-export const BLOCK_ERRORS: ReadonlySet<string> = new Set([
-  "invalid_blocks",
-  "invalid_blocks_format",
-  "msg_blocks_too_long",
-  "invalid_attachments",
-]);
-
-const isBlockError = (e: SinkError) => e.failure === "permanent" && e.code !== undefined && BLOCK_ERRORS.has(e.code);
-
-/** The delay schedule of the bounded retries inside one attempt (5xx and network errors only). */
-export const slackRetryConfig = (settings: Pick<SlackSettings, "maxRetries" | "timeoutMs">): RetryOptions => ({
-  retries: Math.max(0, settings.maxRetries),
-  factor: 2,
-  minTimeout: 100,
-  maxTimeout: 1_000,
-  randomize: false,
-  // Start no new try once one timeout's worth of time has passed: a slow Slack costs about two
-  // timeouts per call, not `maxRetries + 1` of them.
-  maxRetryTime: settings.timeoutMs,
-});
-
-interface SlackErrorLike {
-  readonly code?: unknown;
-  readonly data?: { readonly error?: unknown };
-  readonly retryAfter?: unknown;
-  readonly statusCode?: unknown;
-  readonly original?: unknown;
-  readonly message?: unknown;
-}
-
-/** Classifies an error thrown by @slack/web-api. `what` names the call ("chat.postMessage"). */
-export const classifySlackError = (cause: unknown, what: string): SinkError => {
-  const e = (typeof cause === "object" && cause !== null ? cause : {}) as SlackErrorLike;
-  switch (e.code) {
-    case ErrorCode.RateLimitedError: {
-      const seconds = typeof e.retryAfter === "number" ? e.retryAfter : undefined;
-      return new SinkError({
-        sink: SLACK_SINK,
-        failure: "transient",
-        code: "rate_limited",
-        message: `Slack ${what}: rate limited (HTTP 429)${seconds !== undefined ? `, retry after ${seconds} s` : ""}`,
-        ...(seconds !== undefined && { retryAfterMs: seconds * 1000 }),
-        cause,
-      });
-    }
-    case ErrorCode.PlatformError: {
-      const code = typeof e.data?.error === "string" ? e.data.error : "unknown_error";
-      return new SinkError({
-        sink: SLACK_SINK,
-        failure: TRANSIENT_PLATFORM_ERRORS.has(code) ? "transient" : "permanent",
-        code,
-        message: `Slack ${what} failed: ${code}`,
-        cause,
-      });
-    }
-    case ErrorCode.HTTPError: {
-      const status = typeof e.statusCode === "number" ? e.statusCode : 0;
-      return new SinkError({
-        sink: SLACK_SINK,
-        failure: status >= 500 || status === 408 ? "transient" : "permanent",
-        code: `http_${status}`,
-        message: `Slack ${what}: HTTP ${status}`,
-        cause,
-      });
-    }
-    case ErrorCode.RequestError: {
-      const original = e.original as { name?: unknown; message?: unknown } | undefined;
-      const timedOut = original?.name === "TimeoutError" || original?.name === "AbortError";
-      return new SinkError({
-        sink: SLACK_SINK,
-        failure: "transient",
-        code: timedOut ? "timeout" : "network",
-        message: `Slack ${what}: ${timedOut ? "no answer in time" : `request failed (${String(original?.message ?? e.message)})`}`,
-        cause,
-      });
-    }
-    default:
-      return new SinkError({
-        sink: SLACK_SINK,
-        failure: "transient",
-        code: "unknown",
-        message: `Slack ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
-        cause,
-      });
-  }
-};
-
-/** The WebClient the sink uses: bounded retries and timeout, 429s handed back to us, quiet logs. */
-export const makeSlackClient = (settings: SlackSettings): WebClient =>
-  new WebClient(Redacted.value(settings.token), {
-    ...(settings.apiUrl !== undefined && { slackApiUrl: settings.apiUrl }),
-    timeout: settings.timeoutMs,
-    retryConfig: slackRetryConfig(settings),
-    rejectRateLimitedCalls: true,
-    logLevel: LogLevel.ERROR,
-  });
 
 /** Builds the Slack sink (name "slack") from its settings. */
 export const makeSlackSink = (settings: SlackSettings): Sink => {
@@ -265,46 +143,4 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
   });
 
   return { name: SLACK_SINK, deliver };
-};
-
-/**
- * The Slack sink's configuration: active with SLACK_BOT_TOKEN and SLACK_CHANNEL_ID; rows in
- * docs/configuration.md.
- */
-export const slackSink: SinkDefinition<SlackSettings> = {
-  name: SLACK_SINK,
-  keys: [
-    { name: "SLACK_BOT_TOKEN", secret: true, description: "Bot token (xoxb-…) with chat:write, member of the channel" },
-    { name: "SLACK_CHANNEL_ID", secret: false, description: "Channel id (C…) the alerts go to, not a #name" },
-    {
-      name: "SLACK_API_URL",
-      secret: false,
-      default: "https://slack.com/api/",
-      description: "Base URL of Slack's Web API, for proxies and tests",
-    },
-  ],
-  requires: ["SLACK_BOT_TOKEN", "SLACK_CHANNEL_ID"],
-  read: (r, common) => {
-    const token = r.redacted("SLACK_BOT_TOKEN");
-    const channelId = r.string("SLACK_CHANNEL_ID");
-    if (channelId !== undefined && !/^[A-Z0-9]{9,}$/.test(channelId)) {
-      r.problems.push(
-        "SLACK_CHANNEL_ID must be a channel id such as C0123456789 (in Slack: channel details, bottom of the About tab), not a #name",
-      );
-    }
-    const apiUrl = r.url("SLACK_API_URL", { credentials: true });
-    if (token === undefined || channelId === undefined) return undefined;
-    return {
-      token,
-      channelId,
-      ...(apiUrl !== undefined ? { apiUrl: `${apiUrl}/` } : {}),
-      timeZone: common.timeZone,
-      ...(common.oktaOrgUrl !== undefined ? { oktaOrgUrl: common.oktaOrgUrl } : {}),
-      timeoutMs: 4_000,
-      maxRetries: 2,
-    };
-  },
-  make: makeSlackSink,
-  describe: (s) =>
-    `channel ${s.channelId}${s.apiUrl !== undefined ? ` via ${s.apiUrl}` : ""}, times also in ${s.timeZone}`,
 };
