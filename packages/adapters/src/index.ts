@@ -67,6 +67,7 @@ export {
   type SecretCache,
   type SecretCacheOptions,
   type SecretValues,
+  secretTtlMs,
   sharedSecretCache,
 } from "./secrets/secret-cache.ts";
 export { slackSink } from "./slack/definition.ts";

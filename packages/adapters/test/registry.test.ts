@@ -75,7 +75,12 @@ describe("SINK_REGISTRY", () => {
   });
 
   it("marks exactly the credentials as secret", () => {
-    expect([...SECRET_KEYS].sort()).toEqual(["BAMBOOHR_API_KEY", "JIRA_API_TOKEN", "OKTA_API_TOKEN", "SLACK_BOT_TOKEN"]);
+    expect([...SECRET_KEYS].sort()).toEqual([
+      "BAMBOOHR_API_KEY",
+      "JIRA_API_TOKEN",
+      "OKTA_API_TOKEN",
+      "SLACK_BOT_TOKEN",
+    ]);
   });
 });
 

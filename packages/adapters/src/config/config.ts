@@ -22,6 +22,7 @@ import {
   DEFAULT_SECRET_TTL_MS,
   type SecretCache,
   type SecretValues,
+  secretTtlMs,
   sharedSecretCache,
 } from "../secrets/secret-cache.ts";
 import type { CommonSettings, SettingsReader, SinkRegistry } from "../sink-definition.ts";
@@ -112,7 +113,8 @@ export const configFromSources = (
   const sinks = readSinks(r, registry, common);
   const hris = r.completeness(HRIS_DEFINITION.requires) ? HRIS_DEFINITION.read(r, common) : undefined;
   const policy = readPolicy(r, Object.keys(registry));
-  r.int("OFFBOARD_SECRET_TTL_SECONDS", 0, 0);
+  // Read (by loadConfig, with secretTtlMs) before the secret exists; here only a value the secret sets is checked.
+  r.int("OFFBOARD_SECRET_TTL_SECONDS", 0, DEFAULT_SECRET_TTL_MS / 1000);
   const concurrency = r.has("OFFBOARD_CONCURRENCY") ? r.int("OFFBOARD_CONCURRENCY", 1, 8) : undefined;
   const leaseSeconds = r.has("OFFBOARD_LEASE_SECONDS") ? r.int("OFFBOARD_LEASE_SECONDS", 1, 120) : undefined;
   const sinkTimeoutSeconds = r.has("OFFBOARD_SINK_TIMEOUT_SECONDS")
@@ -165,11 +167,8 @@ export const loadConfig = (options: LoadConfigOptions = {}): Effect.Effect<AppCo
     const secretArn = env.OFFBOARD_SECRET_ARN?.trim();
     let secret: SecretValues = new Map();
     if (secretArn !== undefined && secretArn.length > 0) {
-      const ttlText = env.OFFBOARD_SECRET_TTL_SECONDS?.trim();
-      if (ttlText !== undefined && ttlText.length > 0 && !/^\d+$/.test(ttlText)) {
-        return yield* ConfigError.of(["OFFBOARD_SECRET_TTL_SECONDS must be a whole number"]);
-      }
-      const ttlMs = ttlText !== undefined && ttlText.length > 0 ? Number(ttlText) * 1000 : DEFAULT_SECRET_TTL_MS;
+      const ttlMs = secretTtlMs(env);
+      if (ttlMs instanceof ConfigError) return yield* ttlMs;
       const cache = options.secrets ?? sharedSecretCache(secretArn, ttlMs);
       secret = yield* cache.get;
     }

@@ -1,4 +1,5 @@
 import { HRIS_DEFINITION, SINK_REGISTRY } from "../registry.ts";
+import { DEFAULT_SECRET_TTL_MS } from "../secrets/secret-cache.ts";
 import type { ConfigKey, SinkRegistry } from "../sink-definition.ts";
 
 const key = (name: string, secret = false, defaultValue?: string): ConfigKey =>
@@ -10,7 +11,7 @@ export const DEFAULT_STATE_DIR = ".offboard";
 /** The settings that belong to no sink: secret, Okta, routing, worker, local state. */
 export const CORE_CONFIG_KEYS: ReadonlyArray<ConfigKey> = [
   key("OFFBOARD_SECRET_ARN"),
-  key("OFFBOARD_SECRET_TTL_SECONDS", false, "300"),
+  key("OFFBOARD_SECRET_TTL_SECONDS", false, String(DEFAULT_SECRET_TTL_MS / 1000)),
   key("OKTA_ORG_URL"),
   key("OKTA_API_TOKEN", true),
   key("OFFBOARD_TIME_ZONE", false, DEFAULT_TIME_ZONE),

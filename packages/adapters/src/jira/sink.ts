@@ -1,5 +1,5 @@
 import type { DeliveryContext, OffboardingEvent, Receipt, Sink } from "@offboard/core";
-import { SinkError } from "@offboard/core";
+import { RECEIPT_REF, refNamesArtefact, SinkError } from "@offboard/core";
 import { Duration, Effect, Schedule } from "effect";
 import type { Version3Models, Version3Parameters } from "jira.js";
 import { duplicateGuardJql, makeJiraClient } from "./client.ts";
@@ -13,9 +13,6 @@ import { JIRA_SINK, type JiraSettings } from "./settings.ts";
  * the case's issue and, when configured, transition it. Jira Cloud REST v3 through jira.js. An event
  * that arrived after a later one of the same user (`context.supersededBy`) touches no ticket.
  */
-
-/** Receipt refs of a case that name no issue. */
-const NO_ISSUE: ReadonlySet<string> = new Set(["none", "skipped", "superseded"]);
 
 interface SearchIssue {
   readonly id?: string;
@@ -147,10 +144,10 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
 
   const followUp = Effect.fn("JiraSink.followUp")(function* (event: OffboardingEvent, ctx: DeliveryContext) {
     const issue = ctx.case?.receipts.jira;
-    if (issue === undefined || NO_ISSUE.has(issue.ref)) {
+    if (issue === undefined || !refNamesArtefact(issue.ref)) {
       return {
         sink: JIRA_SINK,
-        ref: "none",
+        ref: RECEIPT_REF.none,
         detail: { reason: `no Jira issue on this user's case; nothing to comment on for ${event.kind}` },
       } satisfies Receipt;
     }
@@ -164,7 +161,7 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
           Effect.logWarning(`Jira case issue ${key} not found (${e.message}); nothing to comment on`).pipe(
             Effect.as({
               sink: JIRA_SINK,
-              ref: "none",
+              ref: RECEIPT_REF.none,
               detail: { note: `case issue ${key} not found` },
             } satisfies Receipt),
           ),
@@ -212,7 +209,7 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
       // undid it): no offboarding ticket, no comment or transition on the case's ticket.
       return {
         sink: JIRA_SINK,
-        ref: "superseded",
+        ref: RECEIPT_REF.superseded,
         detail: {
           reason: `arrived after the user was ${later.kind} at ${later.occurredAt}; no Jira change for this ${event.kind}`,
           ...(later.eventId !== undefined && { laterEvent: later.eventId }),
@@ -223,7 +220,7 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
     if (!kinds.has(event.kind)) {
       return {
         sink: JIRA_SINK,
-        ref: "skipped",
+        ref: RECEIPT_REF.skipped,
         detail: { reason: `${event.kind} is not in the Jira kinds (${[...kinds].join(", ") || "none"})` },
       } satisfies Receipt;
     }

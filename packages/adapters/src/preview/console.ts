@@ -3,14 +3,18 @@ import {
   type DeliveryContext,
   hrisLine,
   type LifecycleKind,
+  OFFBOARDING_KINDS,
   type OffboardingEvent,
   type Person,
+  personLabel,
+  personName,
   type Receipt,
   type Sink,
   SinkError,
   type Superseded,
 } from "@offboard/core";
 import { Effect } from "effect";
+import { jiraSummary } from "../jira/issue.ts";
 
 /**
  * The "console" sink: shows, for each routed event, the Slack alert and (for kinds that open one) the
@@ -104,15 +108,10 @@ const HEADLINES: Readonly<Record<LifecycleKind, string>> = {
   deleted: "Okta user deletion initiated",
 };
 
-const OFFBOARDING: ReadonlySet<LifecycleKind> = new Set(["suspended", "deactivated", "deleted"]);
-
-const personName = (p: Person): string => {
-  const name = p.displayName !== undefined ? terminalSafe(p.displayName) : "";
-  const login = p.login !== undefined ? terminalSafe(p.login) : "";
-  const id = terminalSafe(p.id);
-  if (name !== "" && login !== "" && name !== login) return `${name} <${login}> (${id})`;
-  if (name !== "" || login !== "") return `${name || login} (${id})`;
-  return id;
+/** A person as the preview shows them: the core's label ("Jane Doe (jane@acme.com)") and the Okta id. */
+const personText = (p: Person): string => {
+  const label = personLabel(p);
+  return label === p.id ? terminalSafe(p.id) : `${terminalSafe(label)}, id ${terminalSafe(p.id)}`;
 };
 
 const receiptText = (r: Receipt): string => terminalSafe(r.url !== undefined ? `${r.ref} ${r.url}` : r.ref);
@@ -126,7 +125,7 @@ interface Style {
 const plain: Style = { bold: (s) => s, kind: (_k, s) => s, dim: (s) => s };
 const ansi: Style = {
   bold: (s) => `\u001b[1m${s}\u001b[22m`,
-  kind: (k, s) => `\u001b[1;${OFFBOARDING.has(k) ? 31 : 32}m${s}\u001b[0m`,
+  kind: (k, s) => `\u001b[1;${OFFBOARDING_KINDS.has(k) ? 31 : 32}m${s}\u001b[0m`,
   dim: (s) => `\u001b[2m${s}\u001b[22m`,
 };
 
@@ -162,7 +161,7 @@ export const supersededLine = (later: Superseded): string =>
 export const renderSlackPreview = (event: OffboardingEvent, context: DeliveryContext, color = false): string => {
   const style = color ? ansi : plain;
   const subject = event.subject;
-  const headline = `${HEADLINES[event.kind]}: ${terminalSafe(subject.displayName ?? subject.login ?? subject.id)}`;
+  const headline = `${HEADLINES[event.kind]}: ${terminalSafe(personName(subject))}`;
   const ticket = [...context.receipts.values()].find((r) => r.sink === "jira");
   const caseReceipts = context.case === undefined ? [] : Object.values(context.case.receipts);
   const fields: Array<Field> = [
@@ -170,7 +169,7 @@ export const renderSlackPreview = (event: OffboardingEvent, context: DeliveryCon
     ["When", safe(event.occurredAt)],
     ["User", `${safe(subject.displayName) ?? "(no name)"} (${terminalSafe(subject.id)})`],
     ["Login", safe(subject.login)],
-    ["Actor", personName(event.actor)],
+    ["Actor", personText(event.actor)],
     ["Reason", safe(event.reason)],
     ["HRIS", hrisLine(context.hris).replace(/^HRIS: /, "")],
     ["Client", joinDefined([safe(event.client.ip), safe(event.client.geo), safe(event.client.userAgent)], " · ")],
@@ -203,13 +202,19 @@ export const renderJiraPreview = (
 ): string => {
   const style = color ? ansi : plain;
   const subject = event.subject;
-  const who = terminalSafe(subject.displayName ?? subject.login ?? subject.id);
-  const summary = `Offboard ${who}${subject.login !== undefined && subject.displayName !== undefined ? ` (${terminalSafe(subject.login)})` : ""}: ${event.kind} in Okta`;
+  // The summary Jira would get, built from terminal-safe names (escape sequences go before Jira's own
+  // one-line cleaning would leave their printable tails behind).
+  const safeSubject = {
+    ...subject,
+    ...(subject.displayName !== undefined && { displayName: terminalSafe(subject.displayName) }),
+    ...(subject.login !== undefined && { login: terminalSafe(subject.login) }),
+  };
+  const summary = terminalSafe(jiraSummary({ ...event, subject: safeSubject }));
   const fields: Array<Field> = [
     ["Summary", summary],
     ["When", safe(event.occurredAt)],
-    ["User", personName(subject)],
-    ["Actor", personName(event.actor)],
+    ["User", personText(subject)],
+    ["Actor", personText(event.actor)],
     ["Reason", safe(event.reason)],
     ["HRIS", hrisLine(context.hris).replace(/^HRIS: /, "")],
     ["Okta event", terminalSafe(event.id)],

@@ -36,6 +36,20 @@ export interface SecretCacheOptions {
 /** Default time a secret is cached: 5 minutes (OFFBOARD_SECRET_TTL_SECONDS=300). */
 export const DEFAULT_SECRET_TTL_MS = 300_000;
 
+/**
+ * OFFBOARD_SECRET_TTL_SECONDS, the one reading of it: how long a fetched secret is served, in ms.
+ * Unset or blank: the default (300 s). `0`: not cached at all, fetched again on every configuration
+ * load (and the worker rebuilds its services for every batch). Not a whole number: a `ConfigError`.
+ */
+export const secretTtlMs = (env: Readonly<Record<string, string | undefined>>): number | ConfigError => {
+  const text = env.OFFBOARD_SECRET_TTL_SECONDS?.trim();
+  if (text === undefined || text.length === 0) return DEFAULT_SECRET_TTL_MS;
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text) * 1000)) {
+    return ConfigError.of(["OFFBOARD_SECRET_TTL_SECONDS must be a whole number"]);
+  }
+  return Number(text) * 1000;
+};
+
 const describeAwsError = (secretArn: string, cause: unknown): string => {
   const name = (cause as { name?: unknown } | null)?.name;
   const message = (cause as { message?: unknown } | null)?.message;

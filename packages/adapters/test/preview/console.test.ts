@@ -64,7 +64,7 @@ describe("the console preview sink", () => {
     expect(text).toMatch(/When:\s+2026-11-03T09:00:12.345Z/);
     expect(text).toMatch(/User:\s+Jane Doe \(00u1abcdefGHIJKLM357\)/);
     expect(text).toMatch(/Login:\s+jane.doe@example.com/);
-    expect(text).toMatch(/Actor:\s+IT Admin <it.admin@example.com> \(00uadmin000000000001\)/);
+    expect(text).toMatch(/Actor:\s+IT Admin \(it.admin@example.com\), id 00uadmin000000000001/);
     expect(text).toMatch(/Reason:\s+Left the company/);
     expect(text).toMatch(/HRIS:\s+no employee with this email/);
     expect(text).toMatch(/Okta event:\s+5e1b7a3c-0001-11ef-9a1b-0242ac120002/);
@@ -76,7 +76,7 @@ describe("the console preview sink", () => {
       checklist: ["Revoke laptop", "Archive mailbox"],
     });
     expect(text).toContain("Jira ticket · deactivated");
-    expect(text).toMatch(/Summary:\s+Offboard Jane Doe \(jane.doe@example.com\): deactivated in Okta/);
+    expect(text).toMatch(/Summary:\s+Offboard Jane Doe \(jane.doe@example.com\): Okta user deactivated/);
     expect(text).toContain("[ ] Revoke laptop");
     expect(text).toContain("[ ] Archive mailbox");
   });
