@@ -9,7 +9,7 @@
  * (env, profile, Lambda role) and endpoint (AWS_ENDPOINT_URL, for moto or LocalStack).
  */
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { Clock, Effect, Redacted } from "effect";
+import { Duration, Effect, Exit, Redacted } from "effect";
 import { ConfigError } from "../errors.ts";
 
 /** The secret's JSON keys, each value `Redacted`. */
@@ -114,8 +114,8 @@ export const makeSecretCache = (options: SecretCacheOptions): SecretCache => {
   const { secretArn } = options;
   const ttlMs = options.ttlMs ?? DEFAULT_SECRET_TTL_MS;
   let client: Pick<SecretsManagerClient, "send"> | undefined = options.client;
-  let held: { readonly values: SecretValues; readonly fetchedAt: number } | undefined;
-  let inflight: Promise<SecretValues> | undefined;
+  /** The last value fetched, served when a refresh fails. */
+  let held: SecretValues | undefined;
 
   const fetchOnce = async (): Promise<SecretValues> => {
     const sdk = await import("@aws-sdk/client-secrets-manager");
@@ -136,36 +136,40 @@ export const makeSecretCache = (options: SecretCacheOptions): SecretCache => {
     return parsed;
   };
 
-  const fetchShared = Effect.tryPromise({
-    try: () => {
-      inflight ??= fetchOnce().finally(() => {
-        inflight = undefined;
-      });
-      return inflight;
-    },
+  const fetchValues = Effect.tryPromise({
+    try: fetchOnce,
     catch: (cause) =>
       cause instanceof ConfigError
         ? cause
         : ConfigError.of([`OFFBOARD_SECRET_ARN: could not read secret ${secretArn}`], cause),
   });
 
-  const get = Effect.gen(function* () {
-    const now = yield* Clock.currentTimeMillis;
-    if (held !== undefined && now - held.fetchedAt < ttlMs) return held.values;
-    const stale = held;
-    const fetched = yield* fetchShared.pipe(
-      Effect.map((values) => ({ values, fresh: true })),
-      Effect.catchTag("ConfigError", (e) =>
-        stale !== undefined
-          ? Effect.logWarning(`serving the previous value of ${secretArn}: ${e.message}`).pipe(
-              Effect.as({ values: stale.values, fresh: false }),
-            )
-          : Effect.fail(e),
-      ),
-    );
-    if (fetched.fresh) held = { values: fetched.values, fetchedAt: now };
-    return fetched.values;
-  }).pipe(Effect.withSpan("SecretCache.get"));
+  /** A fresh value (kept for the TTL), or the held one after a failed refresh (kept for no time: the next get retries). */
+  const fetchOrHeld = fetchValues.pipe(
+    Effect.map((values) => {
+      held = values;
+      return { values, fresh: true };
+    }),
+    Effect.catchTag("ConfigError", (e) =>
+      held !== undefined
+        ? Effect.logWarning(`serving the previous value of ${secretArn}: ${e.message}`).pipe(
+            Effect.as({ values: held, fresh: false }),
+          )
+        : Effect.fail(e),
+    ),
+  );
+
+  // `Effect.cachedWithTTL` shares one request among concurrent gets and never caches a failure. Building
+  // it is a synchronous allocation (no I/O), run here so the cache stays a plain value.
+  const cached = Effect.runSync(
+    Effect.cachedWithTTL(fetchOrHeld, (exit) =>
+      Exit.isSuccess(exit) && exit.value.fresh ? Duration.millis(ttlMs) : Duration.zero,
+    ),
+  );
+  const get = cached.pipe(
+    Effect.map((r) => r.values),
+    Effect.withSpan("SecretCache.get"),
+  );
 
   return { secretArn, get };
 };
