@@ -45,8 +45,8 @@ export const activeSinkNames = (config: AppConfig, registry: SinkRegistry = SINK
   Object.keys(registry).filter((name) => config.sinks[name] !== undefined);
 
 /**
- * The active sinks, plus `extra` ones (the console preview, a test sink). An extra sink with the name of
- * a registered one replaces it (the CLI's `--dry-run` swaps Slack for a preview this way).
+ * The active sinks, plus `extra` ones (`offboard replay`'s outbox and console preview, a test sink). An
+ * extra sink with the name of a registered one replaces it, so a test can stand in for a vendor.
  */
 export const sinksFromConfig = (
   config: AppConfig,

@@ -1,8 +1,8 @@
 import type { DeliveryContext, OffboardingEvent, Receipt, Sink } from "@offboard/core";
 import { SinkError } from "@offboard/core";
-import { Effect } from "effect";
+import { Data, Effect } from "effect";
 import { makeSlackClient } from "./client.ts";
-import { BLOCK_ERRORS, classifySlackError, isBlockError, ORIGINAL_GONE } from "./errors.ts";
+import { classifySlackError, isBlockError, ORIGINAL_GONE } from "./errors.ts";
 import {
   buildCaseUpdate,
   buildPlainAlert,
@@ -21,8 +21,26 @@ import { SLACK_SINK, type SlackSettings } from "./settings.ts";
  * case's original message alone.
  */
 
-/** The `update` detail of a follow-up that arrived after a later event: the original is left alone. */
-const SKIPPED_SUPERSEDED = "skipped (superseded)";
+/** What became of the rewrite of a case's original message, for a follow-up. */
+type OriginalUpdate = Data.TaggedEnum<{
+  /** chat.update succeeded. */
+  Updated: {};
+  /** The follow-up arrived after a later event: the original, showing a later state, is left alone. */
+  Skipped: {};
+  /** The original is gone or can no longer be edited (ORIGINAL_GONE): the follow-up is posted anew. */
+  OriginalGone: { readonly code: string };
+  /** Slack refused the rewritten blocks (BLOCK_ERRORS): the original stays; the thread reply carries the news. */
+  BlocksRefused: { readonly code: string };
+}>;
+const OriginalUpdate = Data.taggedEnum<OriginalUpdate>();
+
+/** The receipt's `update` detail: "updated", "skipped (superseded)", or Slack's error code. */
+const updateDetail = OriginalUpdate.$match({
+  Updated: () => "updated",
+  Skipped: () => "skipped (superseded)",
+  OriginalGone: ({ code }) => code,
+  BlocksRefused: ({ code }) => code,
+});
 
 /** Builds the Slack sink (name "slack") from its settings. */
 export const makeSlackSink = (settings: SlackSettings): Sink => {
@@ -100,33 +118,46 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
     // alone: it shows a later state than this event. The reply still goes to the thread.
     const superseded = ctx.supersededBy !== undefined;
     const update = buildCaseUpdate(snapshot, event, ctx, settings);
-    const updated = superseded
-      ? SKIPPED_SUPERSEDED
+    const updated: OriginalUpdate = superseded
+      ? OriginalUpdate.Skipped()
       : yield* post("chat.update", {
           channel: snapshot.channel,
           ts: snapshot.ts,
           text: update.text,
           blocks: update.blocks,
         }).pipe(
-          Effect.as("updated"),
+          Effect.as(OriginalUpdate.Updated()),
           Effect.catchIf(
             (e) => e.failure === "permanent" && e.code !== undefined && (ORIGINAL_GONE.has(e.code) || isBlockError(e)),
-            (e) => Effect.succeed(e.code ?? "failed"),
+            (e) =>
+              Effect.succeed(
+                isBlockError(e)
+                  ? OriginalUpdate.BlocksRefused({ code: e.code ?? "invalid_blocks" })
+                  : OriginalUpdate.OriginalGone({ code: e.code ?? "message_not_found" }),
+              ),
           ),
         );
-    if (!superseded && updated !== "updated" && !BLOCK_ERRORS.has(updated)) {
-      yield* Effect.logWarning(`Slack original message ${snapshot.ts} could not be updated (${updated}); posting anew`);
+    if (updated._tag === "OriginalGone") {
+      yield* Effect.logWarning(
+        `Slack original message ${snapshot.ts} could not be updated (${updated.code}); posting anew`,
+      );
       const sent = yield* postMessage(settings.channelId, alert, plain);
       return {
         sink: SLACK_SINK,
         ref: sent.ts,
-        detail: { channel: sent.channel, ts: sent.ts, original: snapshot.ts, update: updated, ...fallbackDetail(sent) },
+        detail: {
+          channel: sent.channel,
+          ts: sent.ts,
+          original: snapshot.ts,
+          update: updateDetail(updated),
+          ...fallbackDetail(sent),
+        },
       } satisfies Receipt;
     }
-    // Updated, or the original exists but Slack refused the rewritten blocks: the thread reply carries
-    // the follow-up either way.
-    if (!superseded && updated !== "updated") {
-      yield* Effect.logWarning(`Slack refused the update of ${snapshot.ts} (${updated}); replying in its thread`);
+    // Updated, skipped, or the original exists but Slack refused the rewritten blocks: the thread reply
+    // carries the follow-up either way.
+    if (updated._tag === "BlocksRefused") {
+      yield* Effect.logWarning(`Slack refused the update of ${snapshot.ts} (${updated.code}); replying in its thread`);
     }
     const reply = yield* postMessage(snapshot.channel, alert, plain, snapshot.ts);
     return {
@@ -136,7 +167,7 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
         channel: reply.channel,
         ts: reply.ts,
         thread_ts: snapshot.ts,
-        update: updated,
+        update: updateDetail(updated),
         ...fallbackDetail(reply),
       },
     } satisfies Receipt;
