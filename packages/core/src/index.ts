@@ -18,5 +18,5 @@ export * from "./policy/policy.ts";
 export * from "./ports/hris.ts";
 export * from "./ports/ledger.ts";
 export * from "./ports/sink.ts";
-export * from "./text/safe-text.ts";
 export * from "./testing.ts";
+export * from "./text/safe-text.ts";
