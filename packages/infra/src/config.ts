@@ -9,11 +9,14 @@ export interface OffboardConfig {
   /**
    * Okta org base URL, e.g. https://acme.okta.com (context `oktaOrgUrl`): https on an Okta org domain
    * (`*.okta.com`, `*.oktapreview.com`, `*.okta-emea.com`, `*.okta-gov.com`, `*.okta.mil`) or on
-   * `oktaCustomDomain`.
+   * one of `oktaCustomDomains`.
    */
   readonly oktaOrgUrl: string;
-  /** The org's custom domain, e.g. login.acme.com, declared so `oktaOrgUrl` may use it (context `oktaCustomDomain`). */
-  readonly oktaCustomDomain?: string;
+  /**
+   * The org's custom domains, e.g. login.acme.com, declared so `oktaOrgUrl` may use one (context
+   * `oktaCustomDomains`: comma-separated, or an array in cdk.json). The worker gets them as OKTA_CUSTOM_DOMAINS.
+   */
+  readonly oktaCustomDomains?: ReadonlyArray<string>;
   /** Org subdomain in the partner event source name; defaults to the URL's first host label (`oktaOrgName`). */
   readonly oktaOrgName?: string;
   /**
@@ -69,7 +72,6 @@ export const EXAMPLE_CONFIG: OffboardConfig = {
 
 const STRING_KEYS = [
   "oktaOrgUrl",
-  "oktaCustomDomain",
   "oktaOrgName",
   "secretArn",
   "oktaAdminSecretArn",
@@ -87,7 +89,8 @@ const STRING_KEYS = [
   "alarmEmail",
 ] as const;
 const NUMBER_KEYS = ["maxReceiveCount", "batchSize", "maxConcurrency", "workerTimeoutSeconds"] as const;
-export const CONTEXT_KEYS = [...STRING_KEYS, ...NUMBER_KEYS];
+const LIST_KEYS = ["oktaCustomDomains"] as const;
+export const CONTEXT_KEYS = [...STRING_KEYS, ...LIST_KEYS, ...NUMBER_KEYS];
 
 const COMPLETE_SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
 
@@ -102,10 +105,10 @@ export const validateConfig = (config: OffboardConfig): OffboardConfig => {
   else {
     const check = checkOktaOrgUrl(
       config.oktaOrgUrl,
-      config.oktaCustomDomain === undefined ? {} : { customDomains: [config.oktaCustomDomain] },
+      config.oktaCustomDomains === undefined ? {} : { customDomains: config.oktaCustomDomains },
     );
     if (!check.ok) {
-      const hint = check.message.includes("custom domain") ? " (-c oktaCustomDomain=<host>, with oktaOrgName)" : "";
+      const hint = check.message.includes("custom domain") ? " (-c oktaCustomDomains=<host>, with oktaOrgName)" : "";
       problems.push(`oktaOrgUrl: ${check.message}${hint}`);
     }
   }
@@ -165,7 +168,7 @@ export const validateConfig = (config: OffboardConfig): OffboardConfig => {
  */
 export const configFromContext = (tryGetContext: (key: string) => unknown): OffboardConfig => {
   const example = String(tryGetContext("offboard:example") ?? "false") === "true";
-  const out: Record<string, string | number> = example ? { ...EXAMPLE_CONFIG } : {};
+  const out: Record<string, string | number | ReadonlyArray<string>> = example ? { ...EXAMPLE_CONFIG } : {};
   for (const key of STRING_KEYS) {
     const value = tryGetContext(key);
     if (value !== undefined && value !== null && String(value).length > 0) out[key] = String(value);
@@ -173,6 +176,13 @@ export const configFromContext = (tryGetContext: (key: string) => unknown): Offb
   for (const key of NUMBER_KEYS) {
     const value = tryGetContext(key);
     if (value !== undefined && value !== null && String(value).length > 0) out[key] = Number(value);
+  }
+  for (const key of LIST_KEYS) {
+    const value = tryGetContext(key);
+    const items = (Array.isArray(value) ? value.map(String) : String(value ?? "").split(","))
+      .map((d) => d.trim())
+      .filter((d) => d.length > 0);
+    if (items.length > 0) out[key] = items;
   }
   return validateConfig(out as unknown as OffboardConfig);
 };

@@ -50,7 +50,7 @@ export class OffboardingStack extends Stack {
       this.oktaAdminSecret = secretsmanager.Secret.fromSecretCompleteArn(this, "OktaAdminSecret", adminSecretArn);
       this.logStream = new OktaLogStream(this, "OktaLogStream", {
         oktaOrgUrl: config.oktaOrgUrl,
-        ...(config.oktaCustomDomain === undefined ? {} : { oktaCustomDomain: config.oktaCustomDomain }),
+        ...(config.oktaCustomDomains === undefined ? {} : { customDomains: config.oktaCustomDomains }),
         ...(config.oktaOrgName === undefined ? {} : { oktaOrgName: config.oktaOrgName }),
         apiTokenSecret: this.oktaAdminSecret,
         name: config.logStreamName ?? DEFAULTS.logStreamName,
@@ -78,6 +78,7 @@ export class OffboardingStack extends Stack {
       maxConcurrency: config.maxConcurrency ?? DEFAULTS.maxConcurrency,
       settings: {
         oktaOrgUrl: config.oktaOrgUrl,
+        ...(config.oktaCustomDomains === undefined ? {} : { oktaCustomDomains: config.oktaCustomDomains.join(",") }),
         ...pick(config, [
           "slackChannelId",
           "jiraBaseUrl",

@@ -32,6 +32,8 @@ export interface WorkerSettings {
   readonly bambooHrCompanyDomain?: string;
   /** OKTA_ORG_URL */
   readonly oktaOrgUrl?: string;
+  /** OKTA_CUSTOM_DOMAINS: comma-separated custom domains that may serve the Okta org */
+  readonly oktaCustomDomains?: string;
 }
 
 export interface OffboardingWorkerProps {
@@ -71,6 +73,7 @@ const ENV_NAMES: Record<keyof WorkerSettings, string> = {
   jiraIssueType: "JIRA_ISSUE_TYPE",
   bambooHrCompanyDomain: "BAMBOOHR_COMPANY_DOMAIN",
   oktaOrgUrl: "OKTA_ORG_URL",
+  oktaCustomDomains: "OKTA_CUSTOM_DOMAINS",
 };
 
 /**

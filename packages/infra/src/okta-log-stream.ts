@@ -23,19 +23,19 @@ import { HANDLER_ENTRIES, OffboardFunction } from "./lambda.ts";
 export interface OktaLogStreamProps {
   /**
    * The Okta org's base URL, e.g. `https://acme.okta.com`: https, on an Okta org domain (`*.okta.com`,
-   * `*.oktapreview.com`, `*.okta-emea.com`, `*.okta-gov.com`, `*.okta.mil`) or on `oktaCustomDomain`.
+   * `*.oktapreview.com`, `*.okta-emea.com`, `*.okta-gov.com`, `*.okta.mil`) or on one of `customDomains`.
    * The admin token is sent there, so anything else is refused at synth time.
    */
   readonly oktaOrgUrl: string;
   /**
-   * The org's custom domain (e.g. `login.acme.com`), declared explicitly so `oktaOrgUrl` may use it.
+   * The org's custom domains (e.g. `login.acme.com`), declared explicitly so `oktaOrgUrl` may use one.
    * Requires `oktaOrgName`: a custom domain does not carry the org's subdomain.
    */
-  readonly oktaCustomDomain?: string;
+  readonly customDomains?: ReadonlyArray<string>;
   /**
    * The org's subdomain as it appears in the partner event source name
    * (`aws.partner/okta.com/<oktaOrgName>/<eventSourceName>`). Defaults to the first label of the org URL's
-   * host (`acme` for `https://acme.okta.com`); required with `oktaCustomDomain`.
+   * host (`acme` for `https://acme.okta.com`); required when the URL is on one of `customDomains`.
    */
   readonly oktaOrgName?: string;
   /**
@@ -65,11 +65,8 @@ const EVENT_SOURCE_NAME = /^[a-zA-Z0-9.\-_]{1,75}$/;
  * Where the custom resource may send the Okta admin token: core's `checkOktaOrgUrl` (https; an Okta org
  * domain or the declared custom domain; plain http only to loopback hosts). Returns the URL's origin.
  */
-export const validateOktaOrgUrl = (oktaOrgUrl: string, oktaCustomDomain?: string): string => {
-  const check = checkOktaOrgUrl(
-    oktaOrgUrl,
-    oktaCustomDomain === undefined ? {} : { customDomains: [oktaCustomDomain] },
-  );
+export const validateOktaOrgUrl = (oktaOrgUrl: string, customDomains: ReadonlyArray<string> = []): string => {
+  const check = checkOktaOrgUrl(oktaOrgUrl, { customDomains });
   if (!check.ok) throw new Error(`oktaOrgUrl: ${check.message}`);
   return check.url.origin;
 };
@@ -118,7 +115,7 @@ export class OktaLogStream extends Construct {
       );
     }
     const urlKnown = !Token.isUnresolved(props.oktaOrgUrl);
-    if (urlKnown) validateOktaOrgUrl(props.oktaOrgUrl, props.oktaCustomDomain);
+    if (urlKnown) validateOktaOrgUrl(props.oktaOrgUrl, props.customDomains);
     if (urlKnown && props.oktaOrgName === undefined && !onOktaDomain(props.oktaOrgUrl)) {
       throw new Error(
         `oktaOrgName is required when oktaOrgUrl is not on an Okta org domain (${props.oktaOrgUrl}): the partner event source is named after the org's subdomain`,
@@ -166,7 +163,10 @@ export class OktaLogStream extends Construct {
         AccountId: props.account ?? stack.account,
         Region: props.region ?? stack.region,
         EventSourceName: this.eventSourceName,
-        ...(props.oktaCustomDomain === undefined ? {} : { OktaCustomDomain: props.oktaCustomDomain }),
+        // Read by the handler (comma-separated), which checks the URL again before sending the token.
+        ...(props.customDomains !== undefined && props.customDomains.length > 0
+          ? { CustomDomains: props.customDomains.join(",") }
+          : {}),
       },
     });
     this.logStreamId = this.customResource.getAttString("LogStreamId");

@@ -162,7 +162,7 @@ describe("OktaLogStream", () => {
     const derived = new OktaLogStream(stack, "A", { oktaOrgUrl: "https://acme.okta.com", apiTokenSecret: secret });
     const custom = new OktaLogStream(stack, "B", {
       oktaOrgUrl: "https://login.acme.com",
-      oktaCustomDomain: "login.acme.com",
+      customDomains: ["login.acme.com"],
       oktaOrgName: "acme",
       apiTokenSecret: secret,
       name: "offboard-b",
@@ -175,7 +175,7 @@ describe("OktaLogStream", () => {
     Template.fromStack(stack).hasResourceProperties("Custom::OktaLogStream", {
       Region: "eu-west-1",
       Name: "offboard-b",
-      OktaCustomDomain: "login.acme.com",
+      CustomDomains: "login.acme.com",
     });
   });
 
@@ -216,7 +216,7 @@ describe("OktaLogStream", () => {
       () =>
         new OktaLogStream(stack, "B", {
           oktaOrgUrl: "https://login.acme.com",
-          oktaCustomDomain: "login.other.com",
+          customDomains: ["login.other.com"],
           oktaOrgName: "acme",
           apiTokenSecret: secret,
         }),
@@ -225,7 +225,7 @@ describe("OktaLogStream", () => {
       () =>
         new OktaLogStream(stack, "C", {
           oktaOrgUrl: "https://login.acme.com",
-          oktaCustomDomain: "login.acme.com",
+          customDomains: ["login.acme.com"],
           apiTokenSecret: secret,
         }),
     ).toThrow(/oktaOrgName is required/);
@@ -299,25 +299,28 @@ describe("configuration from CDK context", () => {
 
   it.each([
     ["plain http", "http://acme.okta.com", "oktaOrgUrl: Okta org URL must be https"],
-    ["a host that is not an Okta org domain", "https://okta.example.com", "-c oktaCustomDomain=<host>"],
+    ["a host that is not an Okta org domain", "https://okta.example.com", "-c oktaCustomDomains=<host>"],
   ])("refuses %s as the Okta org URL, naming the key", (_name, oktaOrgUrl, message) => {
     expect(() => configFromContext(contextOf({ ...REQUIRED, oktaOrgUrl }))).toThrow(message);
   });
 
-  it("accepts a custom domain declared with oktaCustomDomain", () => {
+  it("accepts a custom domain declared with oktaCustomDomains, and gives the worker OKTA_CUSTOM_DOMAINS", () => {
     const config = configFromContext(
       contextOf({
         ...REQUIRED,
         oktaOrgUrl: "https://login.acme.com",
-        oktaCustomDomain: "login.acme.com",
+        oktaCustomDomains: "login.acme.com, sso.acme.com",
         oktaOrgName: "acme",
       }),
     );
+    const { stack, template } = synthStack(config, { bundle: false });
 
-    expect(config.oktaCustomDomain).toBe("login.acme.com");
-    expect(synthStack(config, { bundle: false }).stack.partnerEventSourceName).toBe(
-      "aws.partner/okta.com/acme/offboard",
-    );
+    expect(config.oktaCustomDomains).toEqual(["login.acme.com", "sso.acme.com"]);
+    expect(stack.partnerEventSourceName).toBe("aws.partner/okta.com/acme/offboard");
+    template.hasResourceProperties("Custom::OktaLogStream", { CustomDomains: "login.acme.com,sso.acme.com" });
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ OKTA_CUSTOM_DOMAINS: "login.acme.com,sso.acme.com" }) },
+    });
   });
 
   it("refuses one secret for the worker and the Okta admin token", () => {
