@@ -16,18 +16,30 @@ export const LEDGER_COMPANIONS = ["ledger.sqlite-wal", "ledger.sqlite-shm", "led
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
 
+const OWN_FILES: ReadonlySet<string> = new Set<string>([...STATE_FILES, ...LEDGER_COMPANIONS]);
+
 /**
- * Makes the state directory private before anything is written: creates it 0700 (or tightens an
- * existing one), tightens the files already in it to 0600, and sets this process's umask to 077 so
- * every file created later (by the outbox, the ledger, SQLite's WAL) is 0600 from its first byte.
+ * Makes the state directory private before anything is written: creates it 0700, tightens offboard's
+ * own files in it to 0600, and sets this process's umask to 077 so every file created later (by the
+ * outbox, the ledger, SQLite's WAL) is 0600 from its first byte. An existing directory is tightened to
+ * 0700 only when it holds nothing but offboard's files: pointing OFFBOARD_STATE_DIR at a shared folder
+ * (`.`, `/tmp`) must not change that folder or anything else in it.
  */
 export const preparePrivateStateDir = (dir: string): void => {
-  process.umask(0o077);
+  try {
+    process.umask(0o077);
+  } catch {
+    // Worker threads cannot change the umask; the directory and existing files are still tightened.
+  }
+  const existed = existsSync(dir);
   mkdirSync(dir, { recursive: true, mode: DIR_MODE });
-  chmodSync(dir, DIR_MODE);
-  for (const name of readdirSync(dir)) {
+  const entries = readdirSync(dir);
+  if (!existed || entries.every((name) => OWN_FILES.has(name) || name.endsWith(".purge-tmp"))) {
+    chmodSync(dir, DIR_MODE);
+  }
+  for (const name of entries) {
     const path = join(dir, name);
-    if (statSync(path).isFile()) chmodSync(path, FILE_MODE);
+    if (OWN_FILES.has(name) && statSync(path).isFile()) chmodSync(path, FILE_MODE);
   }
 };
 

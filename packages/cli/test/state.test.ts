@@ -42,6 +42,21 @@ describe("the state directory", () => {
     expect(mode(state)).toBe(0o700);
     expect(mode(join(state, "outbox.jsonl"))).toBe(0o600);
   });
+
+  it("leaves a shared directory and its other files alone, while making its own files 0600", async () => {
+    const shared = freshDir();
+    mkdirSync(shared, { mode: 0o755 });
+    chmodSync(shared, 0o755);
+    writeFileSync(join(shared, "notes.txt"), "mine", { mode: 0o644 });
+    chmodSync(join(shared, "notes.txt"), 0o644);
+
+    const r = await runCli(["replay", "--no-preview", EXAMPLE], { env: { OFFBOARD_STATE_DIR: shared } });
+
+    expect(r.code).toBe(0);
+    expect(mode(shared)).toBe(0o755);
+    expect(mode(join(shared, "notes.txt"))).toBe(0o644);
+    expect(mode(join(shared, "outbox.jsonl"))).toBe(0o600);
+  });
 });
 
 describe("offboard state purge", () => {
