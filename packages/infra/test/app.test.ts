@@ -35,7 +35,8 @@ const synth = (context: Record<string, unknown>) =>
     },
   });
 
-describe("bin/app.ts", () => {
+// A synth in a child process takes 10-20 s alone and minutes on a loaded two-core machine.
+describe("bin/app.ts", { timeout: 240_000 }, () => {
   it.each([
     ["plain http", "http://acme.okta.com", "must be https"],
     ["a host that is not an Okta org domain", "https://okta.attacker.example", "is not an Okta org domain"],
