@@ -1,4 +1,4 @@
-import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Schedule } from "effect";
+import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Result, Schedule } from "effect";
 import { catalogueEntry } from "./domain/catalogue.ts";
 import { type Decision, decide } from "./domain/decide.ts";
 import { type OffboardingEvent, publishedMillis } from "./domain/event.ts";
@@ -8,8 +8,8 @@ import { type DecodeResult, decodeText, decodeValue } from "./okta/decode.ts";
 import { type EventOutcome, recordOutcome, type SinkOutcome, sinkFailure } from "./policy/error-policy.ts";
 import { DEFAULT_POLICY, type RoutingPolicy } from "./policy/policy.ts";
 import { HrisDirectory } from "./ports/hris.ts";
-import { type CaseRecord, DeliveryLedger } from "./ports/ledger.ts";
-import { type DeliveryContext, type Receipt, Sinks, type Superseded } from "./ports/sink.ts";
+import { type CaseRecord, type Claim, DeliveryLedger, type Settlement } from "./ports/ledger.ts";
+import { type DeliveryContext, type Receipt, type Sink, Sinks, type Superseded } from "./ports/sink.ts";
 
 /** Pipeline settings. Defaults suit a Lambda with a 30 s timeout. */
 export interface PipelineSettings {
@@ -123,58 +123,24 @@ const ledgerDown = (sink: string, e: LedgerError): SinkOutcome => ({
   code: "ledger",
 });
 
-/** Claim, deliver, complete (or release) one sink for one event. Never fails: the outcome says it all. */
-const runSink = Effect.fnUntraced(function* (
-  name: string,
+/** The bookkeeping retries: a delivery the ledger forgets could be repeated later. */
+const SETTLE_RETRY = { schedule: Schedule.exponential(Duration.millis(50)), times: 3 } as const;
+
+/** Deliver one claimed sink for one event. Never fails: the outcome says it all. */
+const deliverClaimed = Effect.fnUntraced(function* (
+  sink: Sink,
   event: OffboardingEvent,
-  context: Omit<DeliveryContext, "idempotencyKey">,
+  context: DeliveryContext,
+  sinkTimeoutMs: number,
 ) {
-  const { byName } = yield* Sinks;
-  const sink = byName.get(name);
-  if (sink === undefined) return { sink: name, status: "inactive" } as SinkOutcome;
-  const ledger = yield* DeliveryLedger;
-  const { leaseMs, sinkTimeoutMs } = yield* PipelineConfig;
-
-  const claim = yield* Effect.result(ledger.claim(event.id, name, leaseMs));
-  if (claim._tag === "Failure") return ledgerDown(name, claim.failure);
-  const c = claim.success;
-  if (c._tag === "Completed") return { sink: name, status: "duplicate", receipt: c.receipt } as SinkOutcome;
-  if (c._tag === "Busy") {
-    return {
-      sink: name,
-      status: "busy",
-      retryable: true,
-      message: `another attempt holds the lease until ${new Date(c.leaseUntil).toISOString()}`,
-    } as SinkOutcome;
-  }
-
-  const exit = yield* Effect.exit(
-    sink
-      .deliver(event, { ...context, idempotencyKey: `${event.id}:${name}` })
-      .pipe(Effect.timeout(Duration.millis(sinkTimeoutMs))),
-  );
-  if (Exit.isSuccess(exit)) {
-    const receipt = exit.value;
-    // Retry the bookkeeping a few times: a delivery the ledger forgets could be repeated later.
-    const done = yield* Effect.result(
-      ledger
-        .complete(event.id, name, c.token, receipt)
-        .pipe(Effect.retry({ schedule: Schedule.exponential(Duration.millis(50)), times: 3 })),
-    );
-    return {
-      sink: name,
-      status: "delivered",
-      receipt,
-      ...(done._tag === "Failure" && { message: `delivered, but the ledger was not updated: ${done.failure.message}` }),
-    } as SinkOutcome;
-  }
-  yield* Effect.ignore(ledger.release(event.id, name, c.token));
+  const exit = yield* Effect.exit(sink.deliver(event, context).pipe(Effect.timeout(Duration.millis(sinkTimeoutMs))));
+  if (Exit.isSuccess(exit)) return { sink: sink.name, status: "delivered", receipt: exit.value } as SinkOutcome;
   const failure = Cause.findErrorOption(exit.cause);
   if (failure._tag === "Some") {
     const e = failure.value;
     if (e._tag === "SinkError") return sinkFailure(e);
     return {
-      sink: name,
+      sink: sink.name,
       status: "failed",
       retryable: true,
       message: `timed out after ${sinkTimeoutMs} ms`,
@@ -182,12 +148,91 @@ const runSink = Effect.fnUntraced(function* (
     } as SinkOutcome;
   }
   return {
-    sink: name,
+    sink: sink.name,
     status: "failed",
     retryable: true,
     message: `sink crashed: ${Cause.pretty(exit.cause).split("\n")[0]}`,
     code: "defect",
   } as SinkOutcome;
+});
+
+const claimedOutcome = (name: string, c: Claim): SinkOutcome | undefined => {
+  if (c._tag === "Completed") return { sink: name, status: "duplicate", receipt: c.receipt };
+  if (c._tag === "Busy") {
+    return {
+      sink: name,
+      status: "busy",
+      retryable: true,
+      message: `another attempt holds the lease until ${new Date(c.leaseUntil).toISOString()}`,
+    };
+  }
+  return undefined;
+};
+
+const inactive = (name: string): SinkOutcome => ({ sink: name, status: "inactive" });
+
+/**
+ * Claim every sink of one event at once, deliver the claimed ones in the route's order, then record
+ * their receipts and give back the failed leases at once: two ledger writes per event, whatever the
+ * number of sinks.
+ */
+const runSinks = Effect.fnUntraced(function* (
+  names: ReadonlyArray<string>,
+  event: OffboardingEvent,
+  context: Omit<DeliveryContext, "idempotencyKey" | "receipts">,
+) {
+  const { byName } = yield* Sinks;
+  const ledger = yield* DeliveryLedger;
+  const { leaseMs, sinkTimeoutMs } = yield* PipelineConfig;
+  const receipts = new Map<string, Receipt>();
+  const active = names.filter((n) => byName.has(n));
+  let claims: ReadonlyMap<string, Claim> | undefined;
+  if (active.length > 0) {
+    const claimed = yield* Effect.result(ledger.claimAll(event.id, active, leaseMs));
+    if (claimed._tag === "Failure") {
+      const outcomes = names.map((n) => (byName.has(n) ? ledgerDown(n, claimed.failure) : inactive(n)));
+      return { outcomes, receipts };
+    }
+    claims = claimed.success;
+  }
+  const outcomes: Array<SinkOutcome> = [];
+  const settlements: Array<Settlement> = [];
+  for (const name of names) {
+    const sink = byName.get(name);
+    const c = claims?.get(name);
+    if (sink === undefined || c === undefined) {
+      outcomes.push(inactive(name));
+      continue;
+    }
+    if (c._tag !== "Claimed") {
+      const taken = claimedOutcome(name, c)!;
+      if (taken.receipt !== undefined) receipts.set(name, taken.receipt);
+      outcomes.push(taken);
+      continue;
+    }
+    const outcome = yield* deliverClaimed(
+      sink,
+      event,
+      { ...context, receipts, idempotencyKey: `${event.id}:${name}` },
+      sinkTimeoutMs,
+    );
+    if (outcome.receipt !== undefined) {
+      receipts.set(name, outcome.receipt);
+      settlements.push({ sink: name, token: c.token, receipt: outcome.receipt });
+    } else settlements.push({ sink: name, token: c.token });
+    outcomes.push(outcome);
+  }
+  if (settlements.length > 0) {
+    const done = yield* Effect.result(ledger.settle(event.id, settlements).pipe(Effect.retry(SETTLE_RETRY)));
+    if (done._tag === "Failure") {
+      const message = `delivered, but the ledger was not updated: ${done.failure.message}`;
+      for (let i = 0; i < outcomes.length; i++) {
+        const o = outcomes[i]!;
+        if (o.status === "delivered") outcomes[i] = { ...o, message };
+      }
+    }
+  }
+  return { outcomes, receipts };
 });
 
 /**
@@ -230,40 +275,43 @@ const supersededBy = (existing: CaseRecord | undefined, event: OffboardingEvent)
   };
 };
 
-const deliverRoute = Effect.fnUntraced(function* (d: Decided) {
+/**
+ * Delivers one routed event, given its subject's case as it stands (read once per batch, then carried
+ * from event to event of the same user); returns the outcome and the case after it.
+ */
+const deliverRoute = Effect.fnUntraced(function* (
+  d: Decided,
+  existing: Result.Result<CaseRecord | undefined, LedgerError>,
+) {
   const base = plainOutcome(d);
-  if (d.decision._tag !== "Route") return base;
+  if (d.decision._tag !== "Route") return { outcome: base, next: undefined };
   const { event, sinks, hrisCheck } = d.decision;
   const followUp = catalogueEntry(event.eventType)?.followUp ?? false;
   const ledger = yield* DeliveryLedger;
 
-  const existing = yield* Effect.result(ledger.getCase(event.subject.id));
   if (existing._tag === "Failure") {
-    return { ...base, sinks: sinks.map((s) => ledgerDown(s, existing.failure)) };
+    return { outcome: { ...base, sinks: sinks.map((s) => ledgerDown(s, existing.failure)) }, next: undefined };
   }
+  const current = existing.success;
   const hris = yield* checkHris(event, hrisCheck);
-  const superseded = supersededBy(existing.success, event);
-  const receipts = new Map<string, Receipt>();
-  const outcomes: Array<SinkOutcome> = [];
-  for (const name of sinks) {
-    const outcome = yield* runSink(name, event, {
-      case: existing.success,
-      followUp,
-      hris,
-      receipts,
-      ...(superseded !== undefined && { supersededBy: superseded }),
-    });
-    if (outcome.receipt !== undefined) receipts.set(name, outcome.receipt);
-    outcomes.push(outcome);
-  }
-  const next = nextCase(existing.success, event, followUp, receipts);
+  const superseded = supersededBy(current, event);
+  const { outcomes, receipts } = yield* runSinks(sinks, event, {
+    case: current,
+    followUp,
+    hris,
+    ...(superseded !== undefined && { supersededBy: superseded }),
+  });
+  const next = nextCase(current, event, followUp, receipts);
   if (next !== undefined) {
     const put = yield* Effect.result(ledger.putCase(next));
     if (put._tag === "Failure") {
       yield* Effect.logWarning(`case record for ${event.subject.id} not saved: ${put.failure.message}`);
     }
   }
-  return { ...base, hris, sinks: outcomes, ...(superseded !== undefined && { supersededBy: superseded }) };
+  return {
+    outcome: { ...base, hris, sinks: outcomes, ...(superseded !== undefined && { supersededBy: superseded }) },
+    next,
+  };
 });
 
 /**
@@ -295,17 +343,24 @@ export const processBatch = Effect.fn("pipeline.processBatch")(function* (record
   });
   for (const group of groups.values()) group.sort((a, b) => a.at - b.at);
 
+  // Every case of the batch in one read (one BatchGetItem on DynamoDB); each user's events then carry
+  // their case from one to the next.
+  const ledger = yield* DeliveryLedger;
+  const cases: Result.Result<ReadonlyMap<string, CaseRecord>, LedgerError> = groups.size > 0
+    ? yield* Effect.result(ledger.getCases([...groups.keys()]))
+    : Result.succeed(new Map());
+
   yield* Effect.forEach(
-    groups.values(),
-    (group) =>
-      Effect.forEach(
-        group,
-        (slot) =>
-          Effect.map(deliverRoute(slot.d), (o) => {
-            outcomes[slot.r]![slot.e] = o;
-          }),
-        { discard: true },
-      ),
+    groups,
+    ([subject, group]) =>
+      Effect.gen(function* () {
+        let current: Result.Result<CaseRecord | undefined, LedgerError> = Result.map(cases, (m) => m.get(subject));
+        for (const slot of group) {
+          const { outcome, next } = yield* deliverRoute(slot.d, current);
+          outcomes[slot.r]![slot.e] = outcome;
+          if (next !== undefined) current = Result.succeed(next);
+        }
+      }),
     { concurrency, discard: true },
   );
 
