@@ -3,7 +3,7 @@ import { LIFECYCLE_KINDS, SinkError } from "@offboard/core";
 import { Duration, Effect, Redacted, Schedule } from "effect";
 import type { Version3Models, Version3Parameters } from "jira.js";
 // The version3 entry point alone: the root one also pulls in the Agile, Service Desk and v2 clients.
-import { Version3Client } from "jira.js/version3";
+import type { Version3Client } from "jira.js/version3";
 import {
   buildJiraComment,
   buildJiraIssueFields,
@@ -124,12 +124,14 @@ export const classifyJiraError = (cause: unknown, what: string): SinkError => {
 };
 
 /** The jira.js client the sink uses: basic auth (email + API token), per-request timeout. */
-export const makeJiraClient = (settings: JiraSettings): Version3Client =>
-  new Version3Client({
+export const makeJiraClient = async (settings: JiraSettings): Promise<Version3Client> => {
+  const { Version3Client } = await import("jira.js/version3");
+  return new Version3Client({
     host: settings.baseUrl,
     authentication: { basic: { email: settings.email, apiToken: Redacted.value(settings.apiToken) } },
     baseRequestConfig: { timeout: settings.timeoutMs },
   });
+};
 
 /** Quotes a JQL string literal. */
 export const jqlString = (s: string): string => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
@@ -149,14 +151,21 @@ interface SearchIssue {
 
 /** Builds the Jira sink (name "jira") from its settings. */
 export const makeJiraSink = (settings: JiraSettings): Sink => {
-  const client = makeJiraClient(settings);
+  // Loaded on the first delivery (a batch of suspensions never loads jira.js), then kept.
+  let client: Promise<Version3Client> | undefined;
   const base = settings.baseUrl.replace(/\/+$/, "");
   const browse = (key: string) => `${base}/browse/${encodeURIComponent(key)}`;
   const kinds = new Set(settings.kinds);
 
   /** One vendor call, classified. */
-  const call = <A>(what: string, f: () => Promise<A>) =>
-    Effect.tryPromise({ try: f, catch: (cause) => classifyJiraError(cause, what) });
+  const call = <A>(what: string, f: (client: Version3Client) => Promise<A>) =>
+    Effect.tryPromise({
+      try: async () => {
+        client ??= makeJiraClient(settings);
+        return f(await client);
+      },
+      catch: (cause) => classifyJiraError(cause, what),
+    });
 
   /**
    * Bounded retries of 5xx, 408 and network failures inside one attempt: at most `maxRetries`, none
@@ -180,7 +189,7 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
 
   /** The issue this event already created, if any: found by label, confirmed by the property. */
   const findExisting = (event: OffboardingEvent) =>
-    call("search (duplicate guard)", () =>
+    call("search (duplicate guard)", (client) =>
       client.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({
         jql: duplicateGuardJql(settings.projectKey, event.subject.id),
         fields: ["summary"],
@@ -205,7 +214,7 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
    */
   const createIssue = (event: OffboardingEvent, ctx: DeliveryContext) =>
     retrying(
-      call("create issue", () =>
+      call("create issue", (client) =>
         client.issues.createIssue({
           fields: buildJiraIssueFields(event, ctx, settings) as unknown as Version3Parameters.CreateIssue["fields"],
           properties: [{ key: JIRA_PROPERTY_KEY, value: offboardProperty(event) }],
@@ -258,13 +267,15 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
   /** Applies the configured transition by name; false when the issue's workflow does not offer it now. */
   const transition = (key: string, name: string) =>
     Effect.gen(function* () {
-      const res = yield* retrying(call("get transitions", () => client.issues.getTransitions({ issueIdOrKey: key })));
+      const res = yield* retrying(
+        call("get transitions", (client) => client.issues.getTransitions({ issueIdOrKey: key })),
+      );
       const wanted = name.trim().toLowerCase();
       const t = (res.transitions ?? []).find((x) => x.name?.trim().toLowerCase() === wanted);
       if (t?.id === undefined) return false;
       const id = t.id;
       yield* retrying(
-        call("transition issue", () => client.issues.doTransition({ issueIdOrKey: key, transition: { id } })),
+        call("transition issue", (client) => client.issues.doTransition({ issueIdOrKey: key, transition: { id } })),
       );
       return true;
     });
@@ -307,7 +318,7 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
     const name = settings.reactivateTransition;
     const applied = name !== undefined && event.kind === "reactivated" ? yield* transition(key, name) : undefined;
     const comment = yield* retrying(
-      call("add comment", () =>
+      call("add comment", (client) =>
         client.issueComments.addComment({
           issueIdOrKey: key,
           comment: buildJiraComment(

@@ -1,6 +1,6 @@
 import type { DeliveryContext, OffboardingEvent, Receipt, Sink } from "@offboard/core";
 import { SinkError } from "@offboard/core";
-import { ErrorCode, LogLevel, type RetryOptions, WebClient } from "@slack/web-api";
+import type { RetryOptions, WebClient } from "@slack/web-api";
 import { Effect, Redacted } from "effect";
 import type { SlackSettings } from "./settings.ts";
 import type { SinkDefinition } from "./sink-definition.ts";
@@ -79,6 +79,17 @@ interface SlackErrorLike {
   readonly message?: unknown;
 }
 
+/**
+ * @slack/web-api's `ErrorCode` values, spelled out so that classifying an error does not load the client
+ * (the client is imported when the sink first delivers: the Lambda's cold start skips it).
+ */
+const ErrorCode = {
+  RequestError: "slack_webapi_request_error",
+  HTTPError: "slack_webapi_http_error",
+  PlatformError: "slack_webapi_platform_error",
+  RateLimitedError: "slack_webapi_rate_limited_error",
+} as const;
+
 /** Classifies an error thrown by @slack/web-api. `what` names the call ("chat.postMessage"). */
 export const classifySlackError = (cause: unknown, what: string): SinkError => {
   const e = (typeof cause === "object" && cause !== null ? cause : {}) as SlackErrorLike;
@@ -137,22 +148,28 @@ export const classifySlackError = (cause: unknown, what: string): SinkError => {
 };
 
 /** The WebClient the sink uses: bounded retries and timeout, 429s handed back to us, quiet logs. */
-export const makeSlackClient = (settings: SlackSettings): WebClient =>
-  new WebClient(Redacted.value(settings.token), {
+export const makeSlackClient = async (settings: SlackSettings): Promise<WebClient> => {
+  const { WebClient, LogLevel } = await import("@slack/web-api");
+  return new WebClient(Redacted.value(settings.token), {
     ...(settings.apiUrl !== undefined && { slackApiUrl: settings.apiUrl }),
     timeout: settings.timeoutMs,
     retryConfig: slackRetryConfig(settings),
     rejectRateLimitedCalls: true,
     logLevel: LogLevel.ERROR,
   });
+};
 
 /** Builds the Slack sink (name "slack") from its settings. */
 export const makeSlackSink = (settings: SlackSettings): Sink => {
-  const client = makeSlackClient(settings);
+  // Loaded on the first delivery, then kept.
+  let client: Promise<WebClient> | undefined;
 
   const post = (what: string, args: Record<string, unknown>) =>
     Effect.tryPromise({
-      try: () => client.apiCall(what, args) as Promise<{ ts?: string; channel?: string }>,
+      try: async () => {
+        client ??= makeSlackClient(settings);
+        return (await client).apiCall(what, args) as Promise<{ ts?: string; channel?: string }>;
+      },
       catch: (cause) => classifySlackError(cause, what),
     });
 
