@@ -1,11 +1,19 @@
-import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Result, Schedule } from "effect";
+import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Result } from "effect";
 import { catalogueEntry } from "./domain/catalogue.ts";
 import { type Decision, decide } from "./domain/decide.ts";
 import { type OffboardingEvent, publishedMillis } from "./domain/event.ts";
 import { type HrisStatus, judgeHris } from "./domain/hris.ts";
 import type { LedgerError } from "./errors.ts";
 import { type DecodeResult, decodeText, decodeValue } from "./okta/decode.ts";
-import { type EventOutcome, recordOutcome, type SinkOutcome, sinkFailure } from "./policy/error-policy.ts";
+import {
+  completionRetry,
+  type EventOutcome,
+  type IgnoredOutcome,
+  type RejectedOutcome,
+  type RoutedOutcome,
+  recordOutcome,
+  SinkOutcome,
+} from "./policy/error-policy.ts";
 import { DEFAULT_POLICY, type RoutingPolicy } from "./policy/policy.ts";
 import { HrisDirectory } from "./ports/hris.ts";
 import { type CaseRecord, type Claim, DeliveryLedger, type Settlement } from "./ports/ledger.ts";
@@ -61,43 +69,62 @@ export const decideBody = (body: string | unknown, policy: RoutingPolicy): Reado
   }));
 };
 
-/** The outcome of an event that reached no sink (ignored or rejected), for reports. */
+/** The Okta fields every outcome echoes, filled in place (conditional spreads are markedly slower on V8 here). */
+const echo = (
+  o: { uuid?: string; eventType?: string; published?: string },
+  ev:
+    | { readonly uuid?: string | undefined; readonly eventType: string; readonly published?: string | undefined }
+    | undefined,
+): void => {
+  if (ev === undefined) return;
+  if (ev.uuid !== undefined) o.uuid = ev.uuid;
+  o.eventType = ev.eventType;
+  if (ev.published !== undefined) o.published = ev.published;
+};
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The outcome of an event before any sink ran: final for ignored and rejected events. */
 const plainOutcome = (d: Decided): EventOutcome => {
   const ev = d.result._tag === "Decoded" ? d.result.event : undefined;
-  // Filled field by field: conditional spreads are markedly slower on V8 in this hot path.
-  const o: { -readonly [K in keyof EventOutcome]: EventOutcome[K] } = { decision: "route", sinks: [] };
-  if (ev?.uuid !== undefined) o.uuid = ev.uuid;
-  if (ev?.eventType !== undefined) o.eventType = ev.eventType;
-  if (ev?.published !== undefined) o.published = ev.published;
   switch (d.decision._tag) {
-    case "Ignore":
-      o.decision = "ignore";
-      o.reason = d.decision.reason;
+    case "Ignore": {
+      const o: Mutable<IgnoredOutcome> = { decision: "ignore", reason: d.decision.reason, sinks: [] };
+      echo(o, ev);
       o.message = d.decision.detail;
-      break;
-    case "Reject":
-      o.decision = "reject";
-      o.reason = d.decision.error.code;
+      return o;
+    }
+    case "Reject": {
+      const o: Mutable<RejectedOutcome> = { decision: "reject", reason: d.decision.error.code, sinks: [] };
+      echo(o, ev);
       o.message = d.decision.error.message;
-      break;
-    case "Route":
+      return o;
+    }
+    case "Route": {
+      const o: Mutable<RoutedOutcome> = { decision: "route", sinks: [] };
+      echo(o, ev);
       o.kind = d.decision.event.kind;
       o.subject = d.decision.event.subject;
       o.actor = d.decision.event.actor;
-      break;
+      return o;
+    }
   }
-  return o;
 };
 
 const looksLikeEmail = (s: string | undefined): s is string =>
   s !== undefined && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s) && !s.endsWith("@deleted.invalid");
 
-const checkHris = Effect.fnUntraced(function* (event: OffboardingEvent, wanted: boolean) {
-  if (!wanted) return { _tag: "NotChecked", why: "not asked for this kind" } satisfies HrisStatus as HrisStatus;
+const notChecked = (why: string): HrisStatus => ({ _tag: "NotChecked", why });
+
+const checkHris = Effect.fnUntraced(function* (
+  event: OffboardingEvent,
+  wanted: boolean,
+): Effect.fn.Return<HrisStatus, never, HrisDirectory | PipelineConfig> {
+  if (!wanted) return notChecked("not asked for this kind");
   const hris = yield* HrisDirectory;
-  if (!hris.configured) return { _tag: "NotChecked", why: "no HRIS configured" } as HrisStatus;
+  if (!hris.configured) return notChecked("no HRIS configured");
   const email = event.subject.login;
-  if (!looksLikeEmail(email)) return { _tag: "NotChecked", why: "login is not an email" } as HrisStatus;
+  if (!looksLikeEmail(email)) return notChecked("login is not an email");
   const { hrisTimeoutMs } = yield* PipelineConfig;
   const found = yield* hris.findByEmail(email).pipe(
     Effect.timeout(Duration.millis(hrisTimeoutMs)),
@@ -109,22 +136,11 @@ const checkHris = Effect.fnUntraced(function* (event: OffboardingEvent, wanted: 
       }),
     ),
   );
-  if (!found.ok) return { _tag: "Unavailable", message: found.message } as HrisStatus;
-  if (found.employee === undefined) return { _tag: "NotFound", email } as HrisStatus;
+  if (!found.ok) return { _tag: "Unavailable", message: found.message } satisfies HrisStatus;
+  if (found.employee === undefined) return { _tag: "NotFound", email } satisfies HrisStatus;
   const today = new Date(yield* Clock.currentTimeMillis).toISOString().slice(0, 10);
   return judgeHris(event.kind, found.employee, today);
 });
-
-const ledgerDown = (sink: string, e: LedgerError): SinkOutcome => ({
-  sink,
-  status: "failed",
-  retryable: true,
-  message: `ledger unavailable: ${e.message}`,
-  code: "ledger",
-});
-
-/** The bookkeeping retries: a delivery the ledger forgets could be repeated later. */
-const SETTLE_RETRY = { schedule: Schedule.exponential(Duration.millis(50)), times: 3 } as const;
 
 /** Deliver one claimed sink for one event. Never fails: the outcome says it all. */
 const deliverClaimed = Effect.fnUntraced(function* (
@@ -132,55 +148,29 @@ const deliverClaimed = Effect.fnUntraced(function* (
   event: OffboardingEvent,
   context: DeliveryContext,
   sinkTimeoutMs: number,
-) {
+): Effect.fn.Return<SinkOutcome> {
   const exit = yield* Effect.exit(sink.deliver(event, context).pipe(Effect.timeout(Duration.millis(sinkTimeoutMs))));
-  if (Exit.isSuccess(exit)) return { sink: sink.name, status: "delivered", receipt: exit.value } as SinkOutcome;
+  if (Exit.isSuccess(exit)) return SinkOutcome.delivered(sink.name, exit.value);
   const failure = Cause.findErrorOption(exit.cause);
-  if (failure._tag === "Some") {
-    const e = failure.value;
-    if (e._tag === "SinkError") return sinkFailure(e);
-    return {
-      sink: sink.name,
-      status: "failed",
-      retryable: true,
-      message: `timed out after ${sinkTimeoutMs} ms`,
-      code: "timeout",
-    } as SinkOutcome;
-  }
-  return {
-    sink: sink.name,
-    status: "failed",
-    retryable: true,
-    message: `sink crashed: ${Cause.pretty(exit.cause).split("\n")[0]}`,
-    code: "defect",
-  } as SinkOutcome;
+  if (failure._tag === "None") return SinkOutcome.crashed(sink.name, exit.cause);
+  const e = failure.value;
+  return e._tag === "SinkError" ? SinkOutcome.failed(e) : SinkOutcome.timedOut(sink.name, sinkTimeoutMs);
 });
 
-const claimedOutcome = (name: string, c: Claim): SinkOutcome | undefined => {
-  if (c._tag === "Completed") return { sink: name, status: "duplicate", receipt: c.receipt };
-  if (c._tag === "Busy") {
-    return {
-      sink: name,
-      status: "busy",
-      retryable: true,
-      message: `another attempt holds the lease until ${new Date(c.leaseUntil).toISOString()}`,
-    };
-  }
-  return undefined;
-};
-
-const inactive = (name: string): SinkOutcome => ({ sink: name, status: "inactive" });
-
 /**
- * Claim every sink of one event at once, deliver the claimed ones in the route's order, then record
- * their receipts and give back the failed leases at once: two ledger writes per event, whatever the
- * number of sinks.
+ * Claims every sink of one event at once, delivers the claimed ones in the route's order, then records
+ * their receipts and gives back the failed leases at once: two ledger writes per event, whatever the
+ * number of sinks. Never fails: the outcomes say it all.
  */
 const runSinks = Effect.fnUntraced(function* (
   names: ReadonlyArray<string>,
   event: OffboardingEvent,
   context: Omit<DeliveryContext, "idempotencyKey" | "receipts">,
-) {
+): Effect.fn.Return<
+  { readonly outcomes: Array<SinkOutcome>; readonly receipts: Map<string, Receipt> },
+  never,
+  Sinks | DeliveryLedger | PipelineConfig
+> {
   const { byName } = yield* Sinks;
   const ledger = yield* DeliveryLedger;
   const { leaseMs, sinkTimeoutMs } = yield* PipelineConfig;
@@ -190,7 +180,10 @@ const runSinks = Effect.fnUntraced(function* (
   if (active.length > 0) {
     const claimed = yield* Effect.result(ledger.claimAll(event.id, active, leaseMs));
     if (claimed._tag === "Failure") {
-      const outcomes = names.map((n) => (byName.has(n) ? ledgerDown(n, claimed.failure) : inactive(n)));
+      const down = claimed.failure;
+      const outcomes = names.map((n) =>
+        byName.has(n) ? SinkOutcome.ledgerUnavailable(n, down) : SinkOutcome.inactive(n),
+      );
       return { outcomes, receipts };
     }
     claims = claimed.success;
@@ -201,13 +194,16 @@ const runSinks = Effect.fnUntraced(function* (
     const sink = byName.get(name);
     const c = claims?.get(name);
     if (sink === undefined || c === undefined) {
-      outcomes.push(inactive(name));
+      outcomes.push(SinkOutcome.inactive(name));
       continue;
     }
-    if (c._tag !== "Claimed") {
-      const taken = claimedOutcome(name, c)!;
-      if (taken.receipt !== undefined) receipts.set(name, taken.receipt);
-      outcomes.push(taken);
+    if (c._tag === "Completed") {
+      receipts.set(name, c.receipt);
+      outcomes.push(SinkOutcome.duplicate(name, c.receipt));
+      continue;
+    }
+    if (c._tag === "Busy") {
+      outcomes.push(SinkOutcome.busy(name, c.leaseUntil));
       continue;
     }
     const outcome = yield* deliverClaimed(
@@ -216,19 +212,20 @@ const runSinks = Effect.fnUntraced(function* (
       { ...context, receipts, idempotencyKey: `${event.id}:${name}` },
       sinkTimeoutMs,
     );
-    if (outcome.receipt !== undefined) {
+    if (outcome.status === "delivered" && outcome.receipt !== undefined) {
       receipts.set(name, outcome.receipt);
       settlements.push({ sink: name, token: c.token, receipt: outcome.receipt });
     } else settlements.push({ sink: name, token: c.token });
     outcomes.push(outcome);
   }
   if (settlements.length > 0) {
-    const done = yield* Effect.result(ledger.settle(event.id, settlements).pipe(Effect.retry(SETTLE_RETRY)));
+    const done = yield* Effect.result(ledger.settle(event.id, settlements).pipe(Effect.retry(completionRetry)));
     if (done._tag === "Failure") {
-      const message = `delivered, but the ledger was not updated: ${done.failure.message}`;
       for (let i = 0; i < outcomes.length; i++) {
         const o = outcomes[i]!;
-        if (o.status === "delivered") outcomes[i] = { ...o, message };
+        if (o.status === "delivered" && o.receipt !== undefined) {
+          outcomes[i] = SinkOutcome.delivered(o.sink, o.receipt, done.failure);
+        }
       }
     }
   }
@@ -290,7 +287,8 @@ const deliverRoute = Effect.fnUntraced(function* (
   const ledger = yield* DeliveryLedger;
 
   if (existing._tag === "Failure") {
-    return { outcome: { ...base, sinks: sinks.map((s) => ledgerDown(s, existing.failure)) }, next: undefined };
+    const down = existing.failure;
+    return { outcome: { ...base, sinks: sinks.map((s) => SinkOutcome.ledgerUnavailable(s, down)) }, next: undefined };
   }
   const current = existing.success;
   const hris = yield* checkHris(event, hrisCheck);
@@ -308,10 +306,13 @@ const deliverRoute = Effect.fnUntraced(function* (
       yield* Effect.logWarning(`case record for ${event.subject.id} not saved: ${put.failure.message}`);
     }
   }
-  return {
-    outcome: { ...base, hris, sinks: outcomes, ...(superseded !== undefined && { supersededBy: superseded }) },
-    next,
+  const outcome: EventOutcome = {
+    ...base,
+    hris,
+    sinks: outcomes,
+    ...(superseded !== undefined && { supersededBy: superseded }),
   };
+  return { outcome, next };
 });
 
 /**
