@@ -1,4 +1,4 @@
-import type { RetryOptions, WebClient } from "@slack/web-api";
+import type { LogLevel, RetryOptions, WebClient } from "@slack/web-api";
 import { Redacted } from "effect";
 import type { SlackSettings } from "./settings.ts";
 
@@ -25,16 +25,18 @@ export type LazyWebClient = () => Promise<WebClient>;
 export const makeSlackClient = (settings: SlackSettings): LazyWebClient => {
   let client: Promise<WebClient> | undefined;
   return () => {
-    client ??= import("@slack/web-api").then(
-      ({ WebClient, LogLevel }) =>
-        new WebClient(Redacted.value(settings.token), {
-          ...(settings.apiUrl !== undefined && { slackApiUrl: settings.apiUrl }),
-          timeout: settings.timeoutMs,
-          retryConfig: slackRetryConfig(settings),
-          rejectRateLimitedCalls: true,
-          logLevel: LogLevel.ERROR,
-        }),
-    );
+    client ??= import("@slack/web-api").then((loaded) => {
+      // A CommonJS package: Node's import gives its named exports, an esbuild chunk only `default`.
+      const { WebClient } = loaded.WebClient !== undefined ? loaded : loaded.default;
+      return new WebClient(Redacted.value(settings.token), {
+        ...(settings.apiUrl !== undefined && { slackApiUrl: settings.apiUrl }),
+        timeout: settings.timeoutMs,
+        retryConfig: slackRetryConfig(settings),
+        rejectRateLimitedCalls: true,
+        // LogLevel.ERROR, spelled out (the enum is one more export to fetch from the module).
+        logLevel: "error" as LogLevel,
+      });
+    });
     // A failed import is tried again on the next call.
     client.catch(() => {
       client = undefined;
