@@ -8,7 +8,7 @@
  */
 import { readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import { ESM_REQUIRE_SHIM, EXTERNAL_MODULES } from "@offboard/infra";
+import { bundleOptions, ESM_REQUIRE_SHIM, EXTERNAL_MODULES } from "@offboard/infra";
 import { build, type Metafile } from "esbuild";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "..");
@@ -47,8 +47,9 @@ const packageOf = (input: string): string => {
 };
 
 /**
- * Builds the worker bundle of the checkout at `root` (default: this one) into `outDir/<name>/`. With
- * `splitting: false` it builds one file, as the stack did before code splitting (for comparisons).
+ * Builds the worker bundle of the checkout at `root` (default: this one) into `outDir/<name>/`, with the
+ * stack's `bundleOptions`. With `splitting: false` it builds one file, as the stack did before code
+ * splitting (for comparisons with an older checkout).
  */
 export const buildWorkerBundle = async (
   outDir: string,
@@ -59,25 +60,29 @@ export const buildWorkerBundle = async (
   const dir = path.join(outDir, o.name ?? "sqs-worker");
   rmSync(dir, { recursive: true, force: true });
   const splitting = o.splitting ?? true;
-  const result = await build({
-    entryPoints: { index: entry },
-    outdir: dir,
-    ...(splitting && { splitting: true, chunkNames: "chunks/[name]-[hash]" }),
-    outExtension: { ".js": ".mjs" },
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node22",
-    mainFields: ["module", "main"],
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    external: EXTERNAL_MODULES,
-    banner: { js: ESM_REQUIRE_SHIM },
-    absWorkingDir: root,
-    metafile: true,
-    logLevel: "error",
-  });
+  // This tree: the stack's own options. Another checkout (before code splitting): its single-file build.
+  const result = await build(
+    splitting
+      ? { ...bundleOptions(entry, dir), absWorkingDir: root, metafile: true }
+      : {
+          entryPoints: { index: entry },
+          outdir: dir,
+          outExtension: { ".js": ".mjs" },
+          bundle: true,
+          platform: "node",
+          format: "esm",
+          target: "node22",
+          mainFields: ["module", "main"],
+          minify: true,
+          sourcemap: true,
+          sourcesContent: false,
+          external: EXTERNAL_MODULES,
+          banner: { js: ESM_REQUIRE_SHIM },
+          absWorkingDir: root,
+          metafile: true,
+          logLevel: "error",
+        },
+  );
   const meta: Metafile = result.metafile;
   const outputs = Object.entries(meta.outputs).filter(([file]) => !file.endsWith(".map"));
   const entryFile = outputs.find(([, o]) => o.entryPoint !== undefined)![0];
