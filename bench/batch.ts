@@ -4,6 +4,7 @@
  * times (median); 100k once.
  */
 import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 import { round } from "./throughput.ts";
@@ -46,9 +47,9 @@ export interface BatchResult {
 
 const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
-const buildChild = async (root: string, outfile: string) =>
+const buildChild = async (root: string, outfile: string, entry = path.join(root, "bench", "batch-child.ts")) =>
   build({
-    entryPoints: [path.join(root, "bench", "batch-child.ts")],
+    entryPoints: [entry],
     bundle: true,
     platform: "node",
     format: "esm",
@@ -71,7 +72,14 @@ export const runBatchScale = async (o: {
   const child = path.join(o.outDir, "batch-child.mjs");
   await buildChild(root, child);
   const compareChild = path.join(o.outDir, "batch-child-compare.mjs");
-  if (o.compare !== undefined) await buildChild(o.compare.root, compareChild);
+  if (o.compare !== undefined) {
+    // The same harness (this tree's batch-child.ts and fixtures.ts), built against the other checkout's
+    // packages: copied into that checkout's ignored bench/.out, so its imports resolve there.
+    const harness = path.join(o.compare.root, "bench", ".out", "compare-harness");
+    mkdirSync(harness, { recursive: true });
+    for (const f of ["batch-child.ts", "fixtures.ts"]) copyFileSync(path.join(root, "bench", f), path.join(harness, f));
+    await buildChild(o.compare.root, compareChild, path.join(harness, "batch-child.ts"));
+  }
   const runs: Array<BatchRun> = [];
   const once = (file: string, events: number, ledger: "memory" | "sqlite"): Record<string, number> => {
     // cwd = repo root, so better-sqlite3 (external) resolves from node_modules.
