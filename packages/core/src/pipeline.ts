@@ -219,7 +219,9 @@ const runSinks = Effect.fnUntraced(function* (
     outcomes.push(outcome);
   }
   if (settlements.length > 0) {
-    const done = yield* Effect.result(ledger.settle(event.id, settlements).pipe(Effect.retry(completionRetry)));
+    // Retried only once it failed: building the retry schedule for every event costs more than the call.
+    const settle = ledger.settle(event.id, settlements);
+    const done = yield* Effect.result(Effect.catch(settle, () => settle.pipe(Effect.retry(completionRetry))));
     if (done._tag === "Failure") {
       for (let i = 0; i < outcomes.length; i++) {
         const o = outcomes[i]!;
