@@ -17,3 +17,4 @@ export * from "./ports/hris.ts";
 export * from "./ports/ledger.ts";
 export * from "./ports/sink.ts";
 export * from "./testing.ts";
+export * from "./facade.ts";
