@@ -205,7 +205,8 @@ export const runPipeline = async (
           findByEmail: (email: string) =>
             Effect.tryPromise({
               try: () => hris.findByEmail(email),
-              catch: (cause) => new HrisError({ message: cause instanceof Error ? cause.message : String(cause), cause }),
+              catch: (cause) =>
+                new HrisError({ message: cause instanceof Error ? cause.message : String(cause), cause }),
             }),
         }),
   );
