@@ -71,7 +71,8 @@ const once = (c: Case): number => {
   const t = performance.now();
   const res = spawnSync(cmd!, rest, { cwd: REPO, env, stdio: ["ignore", "ignore", "pipe"] });
   const ms = performance.now() - t;
-  if (!(c.exitCodes ?? [0]).includes(res.status ?? -1)) throw new Error(`${c.name} exited ${res.status}: ${res.stderr.toString().slice(0, 500)}`);
+  if (!(c.exitCodes ?? [0]).includes(res.status ?? -1))
+    throw new Error(`${c.name} exited ${res.status}: ${res.stderr.toString().slice(0, 500)}`);
   return ms;
 };
 
@@ -103,6 +104,8 @@ const result = {
   rows,
 };
 writeFileSync(path.join(OUT_DIR, "cli-startup.json"), `${JSON.stringify(result, null, 2)}\n`);
-process.stdout.write(`offboard start-up, ${RUNS} runs each, Node ${process.version}, load ${result.machine.loadavg1m}\n`);
+process.stdout.write(
+  `offboard start-up, ${RUNS} runs each, Node ${process.version}, load ${result.machine.loadavg1m}\n`,
+);
 process.stdout.write("| command | median ms | p90 ms | min ms |\n|---|---|---|---|\n");
 for (const r of rows) process.stdout.write(`| ${r.name} | ${r.medianMs} | ${r.p90Ms} | ${r.minMs} |\n`);

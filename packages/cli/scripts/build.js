@@ -100,7 +100,7 @@ const main = async () => {
   for (const path of commandPaths(program)) help[path.join(" ")] = await captureHelp(buildProgram, path);
   writeFileSync(join(dist, "help.json"), `${JSON.stringify({ version: program.version(), help }, null, 1)}\n`);
 
-  if (process.argv.includes("--worker")) packageWorker(outfile);
+  if (process.argv.includes("--worker")) packageWorker();
 };
 
 /**
@@ -108,7 +108,7 @@ const main = async () => {
  * dependency, with its two small runtime dependencies) copied from this install. Copy the folder into a
  * container built for the same platform and run `node bin/offboard.js worker …`.
  */
-const packageWorker = (outfile) => {
+const packageWorker = () => {
   const out = join(dist, "worker");
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, "dist"), { recursive: true });
@@ -157,7 +157,9 @@ const packageWorker = (outfile) => {
       2,
     )}\n`,
   );
-  process.stdout.write(`offboard: worker package in ${out} (run: node ${join(out, "bin/offboard.js")} worker --help)\n`);
+  process.stdout.write(
+    `offboard: worker package in ${out} (run: node ${join(out, "bin/offboard.js")} worker --help)\n`,
+  );
 };
 
 await main();
