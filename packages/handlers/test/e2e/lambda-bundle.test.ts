@@ -60,6 +60,7 @@ const bundleHandler = async (): Promise<SqsHandler> => {
       "--target=node22",
       "--format=esm",
       "--main-fields=module,main",
+      "--conditions=development",
       "--external:better-sqlite3",
       // As the stack's banner: bundled CommonJS dependencies may call require() inside the ESM bundle.
       "--banner:js=import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
