@@ -1,3 +1,4 @@
+import { envelope, oktaEvent, oktaUser } from "@offboard/testkit";
 import { Effect, Layer } from "effect";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -7,7 +8,6 @@ import { DEFAULT_POLICY } from "../src/policy/policy.ts";
 import { HrisDirectory } from "../src/ports/hris.ts";
 import { DeliveryLedger } from "../src/ports/ledger.ts";
 import { Sinks, sinksOf } from "../src/ports/sink.ts";
-import { envelope, logEvent, oktaUser } from "./factories.ts";
 
 const POLICY = { routes: { suspended: ["log"], deactivated: ["log"], deleted: ["log"] } };
 
@@ -27,9 +27,9 @@ describe("classify", () => {
       fc.string(),
       fc.json(),
       fc.constantFrom(
-        JSON.stringify(envelope(logEvent())),
-        JSON.stringify(logEvent({ eventType: "user.lifecycle.suspend" })),
-        `${JSON.stringify(logEvent())}\n${JSON.stringify(logEvent({ outcome: { result: "FAILURE" } }))}`,
+        JSON.stringify(envelope(oktaEvent())),
+        JSON.stringify(oktaEvent({ eventType: "user.lifecycle.suspend" })),
+        `${JSON.stringify(oktaEvent())}\n${JSON.stringify(oktaEvent({ outcome: { result: "FAILURE" } }))}`,
         "not json",
       ),
     );
@@ -41,7 +41,7 @@ describe("classify", () => {
   });
 
   it("routes a deactivation to the sinks a partial policy names", () => {
-    const [decision] = classify(JSON.stringify(logEvent()), POLICY);
+    const [decision] = classify(JSON.stringify(oktaEvent()), POLICY);
     expect(decision).toMatchObject({ _tag: "Route", sinks: ["log"], event: { kind: "deactivated" } });
   });
 
@@ -53,7 +53,7 @@ describe("classify", () => {
 describe("runPipeline", () => {
   it("delivers through a promise sink and treats the same event as a duplicate with the returned ledger", async () => {
     const { sink, delivered } = recordingSink();
-    const body = JSON.stringify(envelope(logEvent()));
+    const body = JSON.stringify(envelope(oktaEvent()));
 
     const first = await runPipeline([{ id: "m-1", body }], { sinks: [sink], policy: POLICY });
     const again = await runPipeline([{ id: "m-2", body }], { sinks: [sink], policy: POLICY, ledger: first.ledger });
@@ -70,7 +70,7 @@ describe("runPipeline", () => {
 
   it("delivers the same event again with a fresh ledger", async () => {
     const { sink, delivered } = recordingSink();
-    const body = JSON.stringify(logEvent());
+    const body = JSON.stringify(oktaEvent());
 
     await runPipeline([{ id: "a", body }], { sinks: [sink], policy: POLICY });
     await runPipeline([{ id: "b", body }], { sinks: [sink], policy: POLICY });
@@ -81,10 +81,10 @@ describe("runPipeline", () => {
   it("gives the same record outcomes as processBatch with the same sinks and policy", async () => {
     const user = oktaUser();
     const records = [
-      { id: "1", body: JSON.stringify(logEvent({ eventType: "user.lifecycle.suspend", target: [user] })) },
+      { id: "1", body: JSON.stringify(oktaEvent({ eventType: "user.lifecycle.suspend", target: [user] })) },
       { id: "2", body: "{not json" },
-      { id: "3", body: logEvent({ eventType: "user.session.start" }) },
-      { id: "4", body: JSON.stringify(logEvent({ target: [user] })) },
+      { id: "3", body: oktaEvent({ eventType: "user.session.start" }) },
+      { id: "4", body: JSON.stringify(oktaEvent({ target: [user] })) },
     ];
     const facade = await runPipeline(records, { sinks: [recordingSink().sink], policy: POLICY });
     const effect = await Effect.runPromise(
@@ -108,7 +108,7 @@ describe("runPipeline", () => {
   });
 
   it("retries later when the sink throws, and rejects with the sink's message when it classifies the error permanent", async () => {
-    const body = JSON.stringify(logEvent());
+    const body = JSON.stringify(oktaEvent());
     const flaky = promiseSink("log", async () => {
       throw new Error("upstream 503");
     });
@@ -131,7 +131,7 @@ describe("runPipeline", () => {
 
   it("cross-checks deactivations against a promise-based HR directory", async () => {
     const user = oktaUser({ login: "ada@example.com" });
-    const body = JSON.stringify(logEvent({ target: [user] }));
+    const body = JSON.stringify(oktaEvent({ target: [user] }));
     const asked: Array<string> = [];
 
     const { outcomes } = await runPipeline([{ id: "h", body }], {
