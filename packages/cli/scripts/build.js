@@ -9,10 +9,11 @@
  * bundle's own commander program, into dist/help.json: bin/offboard.js answers those from the file
  * without loading the bundle (a few MB of JavaScript), so they start as fast as node itself.
  *
- *   node scripts/build.js            # dist/offboard.js + dist/help.json
- *   node scripts/build.js --worker   # also dist/worker/: the standalone worker folder for containers
+ *   node scripts/build.js                         # dist/offboard.js + dist/help.json
+ *   node scripts/build.js --worker                # also dist/worker/: the standalone worker folder for containers
+ *   node scripts/build.js --worker-only [--out D] # only the worker folder, from the built bundle, into D
  */
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -88,7 +89,16 @@ const captureHelp = async (buildProgram, path) => {
   return out;
 };
 
+const argValue = (flag) => {
+  const i = process.argv.indexOf(flag);
+  return i === -1 ? undefined : process.argv[i + 1];
+};
+
 const main = async () => {
+  if (process.argv.includes("--worker-only")) {
+    packageWorker(argValue("--out") ?? join(dist, "worker"));
+    return;
+  }
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist, { recursive: true });
   const outfile = join(dist, "offboard.js");
@@ -100,7 +110,7 @@ const main = async () => {
   for (const path of commandPaths(program)) help[path.join(" ")] = await captureHelp(buildProgram, path);
   writeFileSync(join(dist, "help.json"), `${JSON.stringify({ version: program.version(), help }, null, 1)}\n`);
 
-  if (process.argv.includes("--worker")) packageWorker();
+  if (process.argv.includes("--worker")) packageWorker(join(dist, "worker"));
 };
 
 /**
@@ -108,8 +118,11 @@ const main = async () => {
  * dependency, with its two small runtime dependencies) copied from this install. Copy the folder into a
  * container built for the same platform and run `node bin/offboard.js worker …`.
  */
-const packageWorker = () => {
-  const out = join(dist, "worker");
+const packageWorker = (out) => {
+  if (!existsSync(join(dist, "offboard.js"))) {
+    process.stderr.write("offboard: dist/offboard.js is missing: run `npm run build -w @offboard/cli` first\n");
+    process.exit(2);
+  }
   rmSync(out, { recursive: true, force: true });
   mkdirSync(join(out, "dist"), { recursive: true });
   for (const f of ["offboard.js", "offboard.js.map", "help.json", "offboard.js.LEGAL.txt"]) {
