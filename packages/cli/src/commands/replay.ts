@@ -8,8 +8,11 @@ import {
   DEFAULT_JIRA_KINDS,
   describeConfig,
   hrisFromConfig,
+  jiraSink,
+  KNOWN_SINKS,
   outboxSink,
   SqliteLedger,
+  sinkSettings,
   sinksFromConfig,
 } from "@offboard/adapters";
 import {
@@ -115,8 +118,8 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
       consolePreviewSink({
         out: o.out,
         color: o.color,
-        checklist: config.jira?.checklist ?? DEFAULT_JIRA_CHECKLIST,
-        ticketKinds: config.jira?.kinds ?? DEFAULT_JIRA_KINDS,
+        checklist: sinkSettings(config, jiraSink)?.checklist ?? DEFAULT_JIRA_CHECKLIST,
+        ticketKinds: sinkSettings(config, jiraSink)?.kinds ?? DEFAULT_JIRA_KINDS,
       }),
     );
   }
@@ -203,7 +206,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
   } finally {
     await runtime.dispose();
   }
-  for (const name of ["slack", "jira"]) {
+  for (const name of KNOWN_SINKS) {
     if (!counts.has(name)) counts.set(name, { delivered: 0, duplicate: 0, failed: 0, busy: 0, inactive: 0 });
   }
   return { records: records.length, events, routed, ignored, rejected, rejectedRecords, retryLater, sinks: counts };

@@ -10,14 +10,14 @@ import {
   oktaAdminUserUrl,
   type SlackAlert,
   whenText,
-} from "../src/slack-message.ts";
+} from "../../src/slack/message.ts";
 import {
   deliveryContext,
   laterReactivation,
   offboardingEvent,
   openCase,
   reactivation,
-} from "./slack-jira.factories.ts";
+} from "../slack-jira.factories.ts";
 
 const unescapeMrkdwn = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
 

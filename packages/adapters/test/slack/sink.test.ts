@@ -1,6 +1,6 @@
 import { type Loopback, type RecordedRequest, type Reply, startLoopback } from "@offboard/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { makeSlackSink } from "../src/slack.ts";
+import { makeSlackSink } from "../../src/slack/sink.ts";
 import {
   closedPortUrl,
   deliveryContext,
@@ -11,7 +11,7 @@ import {
   run,
   SLACK_TOKEN,
   slackSettings,
-} from "./slack-jira.factories.ts";
+} from "../slack-jira.factories.ts";
 
 /**
  * The Slack sink over real HTTP against a loopback server speaking Slack's Web API: form-encoded
@@ -414,6 +414,10 @@ describe("failures are classified", () => {
     const result = await run(sink.deliver(event, deliveryContext(event)));
 
     expect(result._tag === "Failure" && result.failure).toMatchObject({ failure: "transient", code: "network" });
+    // The cause is named, not just "fetch failed".
+    expect(result._tag === "Failure" && result.failure.message).toMatch(
+      /^Slack chat.postMessage: request failed: connection refused \(ECONNREFUSED/,
+    );
   });
 
   it("no answer within the timeout is transient, and a slow vendor is not retried past one timeout", async () => {

@@ -4,7 +4,7 @@ import { DeliveryLedger, HrisDirectory, memorySink, PipelineConfig, processRecor
 import { describeLedgerContract, type Moto, startLoopback, startMoto } from "@offboard/testkit";
 import { Effect, Layer } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLedgerTable, DynamoDbLedger, makeDynamoDbLedger } from "../src/dynamodb-ledger.ts";
+import { createLedgerTable, DynamoDbLedger, makeDynamoDbLedger } from "../../src/ledger/dynamodb.ts";
 
 let moto: Moto;
 let client: DynamoDBClient;

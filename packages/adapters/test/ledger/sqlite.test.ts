@@ -8,7 +8,7 @@ import { describeLedgerContract } from "@offboard/testkit";
 import Database from "better-sqlite3";
 import { Effect } from "effect";
 import { afterAll, describe, expect, it } from "vitest";
-import { makeSqliteLedger, SQLITE_LEDGER_SCHEMA_VERSION, SqliteLedger } from "../src/sqlite-ledger.ts";
+import { makeSqliteLedger, SQLITE_LEDGER_SCHEMA_VERSION, SqliteLedger } from "../../src/ledger/sqlite.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -124,7 +124,7 @@ describe("SqliteLedger on a shared file", () => {
     );
     const script = `
       import { Effect } from "effect";
-      import { makeSqliteLedger } from ${JSON.stringify(join(here, "../src/sqlite-ledger.ts"))};
+      import { makeSqliteLedger } from ${JSON.stringify(join(here, "../../src/ledger/sqlite.ts"))};
       const claim = await Effect.runPromise(Effect.scoped(Effect.flatMap(
         makeSqliteLedger({ path: process.argv.at(-1) }), (l) => l.claim("evt-race", "slack", 60000))));
       process.stdout.write(claim._tag);

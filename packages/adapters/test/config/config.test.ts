@@ -7,13 +7,18 @@ import { Effect, Redacted } from "effect";
 import { describe, expect, it } from "vitest";
 import {
   type AppConfig,
+  bambooHrDirectory,
   CONFIG_KEYS,
   ConfigError,
   DEFAULT_JIRA_CHECKLIST,
   describeConfig,
+  hrisSettings,
+  jiraSink,
   loadConfig,
   type SecretCache,
-} from "../src/index.ts";
+  sinkSettings,
+  slackSink,
+} from "../../src/index.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -53,37 +58,37 @@ const fixedSecret = (values: Record<string, string>): SecretCache => ({
 describe("loadConfig", () => {
   it("activates every sink whose required settings are all present", async () => {
     const config = await load(fullEnv());
-    expect(config.slack?.channelId).toBe("C0123456789");
-    expect(config.jira?.projectKey).toBe("IT");
-    expect(config.bamboohr?.companyDomain).toBe("acme");
-    expect(Redacted.value(config.slack!.token)).toBe(SLACK_TOKEN);
-    expect(Redacted.value(config.jira!.apiToken)).toBe(JIRA_TOKEN);
-    expect(Redacted.value(config.bamboohr!.apiKey)).toBe(BAMBOO_KEY);
+    expect(sinkSettings(config, slackSink)?.channelId).toBe("C0123456789");
+    expect(sinkSettings(config, jiraSink)?.projectKey).toBe("IT");
+    expect(hrisSettings(config, bambooHrDirectory)?.companyDomain).toBe("acme");
+    expect(Redacted.value(sinkSettings(config, slackSink)!.token)).toBe(SLACK_TOKEN);
+    expect(Redacted.value(sinkSettings(config, jiraSink)!.apiToken)).toBe(JIRA_TOKEN);
+    expect(Redacted.value(hrisSettings(config, bambooHrDirectory)!.apiKey)).toBe(BAMBOO_KEY);
     expect(Redacted.value(config.oktaApiToken!)).toBe(OKTA_TOKEN);
   });
 
   it("applies the documented defaults when only the required keys are set", async () => {
     const config = await load(fullEnv());
-    expect(config.slack).toMatchObject({ timeZone: "UTC", oktaOrgUrl: "https://acme.okta.com" });
-    expect(config.slack?.apiUrl).toBeUndefined();
-    expect(config.jira).toMatchObject({ issueType: "Task", kinds: ["deactivated"], labels: [] });
-    expect(config.jira?.checklist).toEqual(DEFAULT_JIRA_CHECKLIST);
-    expect(config.bamboohr).toMatchObject({ cacheTtlMs: 300_000 });
+    expect(sinkSettings(config, slackSink)).toMatchObject({ timeZone: "UTC", oktaOrgUrl: "https://acme.okta.com" });
+    expect(sinkSettings(config, slackSink)?.apiUrl).toBeUndefined();
+    expect(sinkSettings(config, jiraSink)).toMatchObject({ issueType: "Task", kinds: ["deactivated"], labels: [] });
+    expect(sinkSettings(config, jiraSink)?.checklist).toEqual(DEFAULT_JIRA_CHECKLIST);
+    expect(hrisSettings(config, bambooHrDirectory)).toMatchObject({ cacheTtlMs: 300_000 });
     expect(config.stateDir).toBe(".offboard");
     expect(config.policy).toEqual(DEFAULT_POLICY);
   });
 
   it("activates nothing and still loads when no sink is configured", async () => {
     const config = await load({});
-    expect(config.slack).toBeUndefined();
-    expect(config.jira).toBeUndefined();
-    expect(config.bamboohr).toBeUndefined();
+    expect(sinkSettings(config, slackSink)).toBeUndefined();
+    expect(sinkSettings(config, jiraSink)).toBeUndefined();
+    expect(hrisSettings(config, bambooHrDirectory)).toBeUndefined();
     expect(config.pipeline.policy).toEqual(DEFAULT_POLICY);
   });
 
   it("treats blank values as unset", async () => {
     const config = await load({ SLACK_BOT_TOKEN: "  ", SLACK_CHANNEL_ID: "" });
-    expect(config.slack).toBeUndefined();
+    expect(sinkSettings(config, slackSink)).toBeUndefined();
   });
 
   it("names the missing key of a partially configured sink", async () => {
@@ -126,8 +131,8 @@ describe("loadConfig", () => {
     const config = await load(
       fullEnv({ JIRA_BASE_URL: "http://127.0.0.1:8080/", SLACK_API_URL: "http://localhost:9/api" }),
     );
-    expect(config.jira?.baseUrl).toBe("http://127.0.0.1:8080");
-    expect(config.slack?.apiUrl).toBe("http://localhost:9/api/");
+    expect(sinkSettings(config, jiraSink)?.baseUrl).toBe("http://127.0.0.1:8080");
+    expect(sinkSettings(config, slackSink)?.apiUrl).toBe("http://localhost:9/api/");
   });
 
   it("rejects a Slack channel given by name instead of id", async () => {
@@ -152,7 +157,7 @@ describe("loadConfig", () => {
         JIRA_REACTIVATE_TRANSITION: "Reopen",
       }),
     );
-    expect(config.jira).toMatchObject({
+    expect(sinkSettings(config, jiraSink)).toMatchObject({
       issueType: "Service Request",
       kinds: ["deactivated", "deleted"],
       checklist: ["Recover laptop", "Remove from payroll"],
@@ -249,7 +254,7 @@ describe("settings from the Secrets Manager secret", () => {
       { ...arnEnv, SLACK_BOT_TOKEN: "xoxb-fake_stale-env-token", SLACK_CHANNEL_ID: "C0123456789" },
       fixedSecret({ SLACK_BOT_TOKEN: SLACK_TOKEN }),
     );
-    expect(Redacted.value(config.slack!.token)).toBe(SLACK_TOKEN);
+    expect(Redacted.value(sinkSettings(config, slackSink)!.token)).toBe(SLACK_TOKEN);
     expect(config.secretArn).toBe(arnEnv.OFFBOARD_SECRET_ARN);
   });
 
@@ -258,7 +263,7 @@ describe("settings from the Secrets Manager secret", () => {
       { ...arnEnv, SLACK_CHANNEL_ID: "C0000000ENV" },
       fixedSecret({ SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_CHANNEL_ID: "C00000SECRET" }),
     );
-    expect(config.slack?.channelId).toBe("C0000000ENV");
+    expect(sinkSettings(config, slackSink)?.channelId).toBe("C0000000ENV");
   });
 
   it("fills keys the environment does not set from the secret", async () => {
@@ -266,8 +271,8 @@ describe("settings from the Secrets Manager secret", () => {
       { ...arnEnv, JIRA_BASE_URL: "https://acme.atlassian.net", JIRA_PROJECT_KEY: "IT" },
       fixedSecret({ JIRA_EMAIL: "bot@acme.com", JIRA_API_TOKEN: JIRA_TOKEN }),
     );
-    expect(config.jira?.email).toBe("bot@acme.com");
-    expect(Redacted.value(config.jira!.apiToken)).toBe(JIRA_TOKEN);
+    expect(sinkSettings(config, jiraSink)?.email).toBe("bot@acme.com");
+    expect(Redacted.value(sinkSettings(config, jiraSink)!.apiToken)).toBe(JIRA_TOKEN);
   });
 
   it("does not read the secret when OFFBOARD_SECRET_ARN is not set", async () => {
@@ -275,7 +280,7 @@ describe("settings from the Secrets Manager secret", () => {
       secretArn: "unused",
       get: Effect.die("the secret must not be read without OFFBOARD_SECRET_ARN"),
     });
-    expect(Redacted.value(config.slack!.token)).toBe(SLACK_TOKEN);
+    expect(Redacted.value(sinkSettings(config, slackSink)!.token)).toBe(SLACK_TOKEN);
   });
 });
 
@@ -339,7 +344,7 @@ describe("describeConfig", () => {
 });
 
 describe("docs/configuration.md", () => {
-  const docs = path.resolve(__dirname, "../../../docs/configuration.md");
+  const docs = path.resolve(__dirname, "../../../../docs/configuration.md");
 
   it("has a table row for every setting offboard reads", () => {
     const text = readFileSync(docs, "utf8");

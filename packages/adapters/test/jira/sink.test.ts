@@ -1,7 +1,7 @@
 import { type Loopback, type RecordedRequest, type Reply, startLoopback } from "@offboard/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { makeJiraSink } from "../src/jira.ts";
-import { buildJiraIssueFields, jiraSummary } from "../src/jira-issue.ts";
+import { buildJiraIssueFields, jiraSummary } from "../../src/jira/issue.ts";
+import { makeJiraSink } from "../../src/jira/sink.ts";
 import {
   closedPortUrl,
   deliveryContext,
@@ -12,7 +12,7 @@ import {
   openCase,
   reactivation,
   run,
-} from "./slack-jira.factories.ts";
+} from "../slack-jira.factories.ts";
 
 /**
  * The Jira sink over real HTTP against a loopback server speaking Jira Cloud REST v3: JSON bodies,
@@ -425,6 +425,10 @@ describe("failures are classified", () => {
     const result = await run(sink.deliver(event, deliveryContext(event)));
 
     expect(result._tag === "Failure" && result.failure).toMatchObject({ failure: "transient", code: "network" });
+    // The cause is named, not just "fetch failed".
+    expect(result._tag === "Failure" && result.failure.message).toMatch(
+      /^Jira search \(duplicate guard\): request failed: connection refused \(ECONNREFUSED/,
+    );
   });
 
   it("no answer within the timeout is transient, and a slow vendor is not retried past one timeout", async () => {

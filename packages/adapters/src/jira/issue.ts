@@ -1,5 +1,5 @@
-import type { DeliveryContext, HrisStatus, OffboardingEvent, Person } from "@offboard/core";
-import { hrisLine } from "@offboard/core";
+import type { DeliveryContext, HrisStatus, OffboardingEvent } from "@offboard/core";
+import { hrisLine, personLabel, personName } from "@offboard/core";
 
 /**
  * The pure Jira issue builder for the Jira sink: summary, labels and the Atlassian Document Format
@@ -67,17 +67,10 @@ export const jiraLabel = (s: string): string => oneLine(s).replace(/\s/g, "-").s
 /** The per-user label: `okta-user-<okta id>`; the duplicate guard searches by it. */
 export const userLabel = (subjectId: string): string => jiraLabel(`okta-user-${subjectId}`);
 
-const name = (p: Person): string => p.displayName ?? p.login ?? p.id;
-
-const label = (p: Person): string =>
-  p.displayName !== undefined && p.login !== undefined && p.displayName !== p.login
-    ? `${p.displayName} (${p.login})`
-    : (p.displayName ?? p.login ?? p.id);
-
 /** "Offboard Jane Doe (jane@acme.com): Okta user deactivated", one line, at most 255 characters. */
 export const jiraSummary = (event: OffboardingEvent): string => {
   const tail = `: Okta user ${event.kind}`;
-  const who = oneLine(label(event.subject));
+  const who = oneLine(personLabel(event.subject));
   const room = SUMMARY_MAX - "Offboard ".length - tail.length;
   const clipped = who.length <= room ? who : `${who.slice(0, Math.max(0, room - 1))}…`;
   return `Offboard ${clipped}${tail}`;
@@ -102,10 +95,10 @@ const linkText = (t: string, href: string): AdfNode => text(t, [{ type: "link", 
 const detailItems = (event: OffboardingEvent, hris: HrisStatus): Array<ReadonlyArray<AdfNode>> => {
   const items: Array<ReadonlyArray<AdfNode>> = [
     [strong("When: "), text(event.occurredAt)],
-    [strong("User: "), text(name(event.subject))],
+    [strong("User: "), text(personName(event.subject))],
     [strong("Login: "), text(event.subject.login ?? "(none)")],
     [strong("Okta user id: "), text(event.subject.id)],
-    [strong("Actor: "), text(label(event.actor))],
+    [strong("Actor: "), text(personLabel(event.actor))],
   ];
   if (event.reason !== undefined && event.reason.trim() !== "") items.push([strong("Reason: "), text(event.reason)]);
   if (hris._tag !== "NotChecked") items.push([strong("HRIS: "), text(hrisLine(hris).replace(/^HRIS: /, ""))]);
@@ -123,7 +116,7 @@ export const jiraDescription = (
   checklist: ReadonlyArray<string>,
 ): AdfDoc => {
   const content: Array<AdfNode> = [
-    paragraph(text(`Okta reports that ${name(event.subject)} was ${event.kind} by ${name(event.actor)}.`)),
+    paragraph(text(`Okta reports that ${personName(event.subject)} was ${event.kind} by ${personName(event.actor)}.`)),
     heading(3, "Event"),
     bulletList(detailItems(event, hris)),
   ];
@@ -171,7 +164,7 @@ export const buildJiraComment = (
   const content: Array<AdfNode> = [
     paragraph(
       strong(`Okta user ${event.kind}. `),
-      text(`${name(event.subject)} was ${event.kind} by ${name(event.actor)}.`),
+      text(`${personName(event.subject)} was ${event.kind} by ${personName(event.actor)}.`),
     ),
     bulletList(detailItems(event, ctx.hris)),
   ];

@@ -15,8 +15,8 @@ import {
 } from "@offboard/core";
 import { Effect, Layer } from "effect";
 import { afterAll, describe, expect, it } from "vitest";
-import { type OutboxEntry, outboxSink } from "../src/outbox.ts";
-import { SqliteLedger } from "../src/sqlite-ledger.ts";
+import { SqliteLedger } from "../../src/ledger/sqlite.ts";
+import { type OutboxEntry, outboxSink } from "../../src/preview/outbox.ts";
 
 const root = mkdtempSync(join(tmpdir(), "offboard-outbox-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -12,7 +12,8 @@
  * become the core's `HrisError` (the alert then says "HRIS: unavailable"); nothing here throws.
  */
 import { type Employee, HrisDirectory, HrisError } from "@offboard/core";
-import { Clock, Effect, Layer, Redacted, Result, Schema } from "effect";
+import { Duration, Effect, Exit, Layer, Redacted, Result, Schema } from "effect";
+import { failure, networkFailure, statusFailure } from "./errors.ts";
 import type { BambooHrSettings } from "./settings.ts";
 
 export const BAMBOOHR_DEFAULT_BASE_URL = "https://api.bamboohr.com";
@@ -106,32 +107,6 @@ export const indexEmployees = (rows: ReadonlyArray<ReportRow>): ReadonlyMap<stri
   return byEmail;
 };
 
-const failure = (message: string, cause?: unknown): HrisError =>
-  new HrisError(cause === undefined ? { message } : { message, cause });
-
-const vendorMessage = (res: Response, body: string): string => {
-  const header = res.headers.get("x-bamboohr-error-message");
-  if (header !== null && header.length > 0) return header;
-  return body.trim().slice(0, 200);
-};
-
-const statusFailure = (res: Response, body: string): HrisError => {
-  const said = vendorMessage(res, body);
-  const suffix = said.length > 0 ? `: ${said}` : "";
-  switch (res.status) {
-    case 401:
-      return failure(`BambooHR rejected the API key (401)${suffix}`);
-    case 403:
-      return failure(`BambooHR refused the report: the API key's user lacks access (403)${suffix}`);
-    case 404:
-      return failure(`BambooHR has no company with this BAMBOOHR_COMPANY_DOMAIN, or no such endpoint (404)${suffix}`);
-    case 429:
-      return failure(`BambooHR is rate limiting (429)${suffix}`);
-    default:
-      return failure(`BambooHR answered ${res.status}${suffix}`);
-  }
-};
-
 export interface BambooHrOptions {
   /** The fetch to use (default the global one). */
   readonly fetch?: typeof fetch;
@@ -139,7 +114,8 @@ export interface BambooHrOptions {
 
 /**
  * The `HrisDirectory` service value over BambooHR. The company's email index is read on the first lookup
- * and cached for `settings.cacheTtlMs`; concurrent lookups share one request; a failed read is not cached.
+ * and cached for `settings.cacheTtlMs` (`Effect.cachedWithTTL`: concurrent lookups share one request; a
+ * failed read is not cached, so the next lookup asks again).
  */
 export const makeBambooHrDirectory = (
   settings: BambooHrSettings,
@@ -147,8 +123,6 @@ export const makeBambooHrDirectory = (
 ): HrisDirectory["Service"] => {
   const doFetch = options.fetch ?? fetch;
   const url = `${bambooHrApiRoot(settings)}reports/custom?format=JSON`;
-  let cached: { readonly index: ReadonlyMap<string, Employee>; readonly fetchedAt: number } | undefined;
-  let inflight: Promise<ReadonlyMap<string, Employee>> | undefined;
 
   const load = async (): Promise<ReadonlyMap<string, Employee>> => {
     const auth = Buffer.from(`${Redacted.value(settings.apiKey)}:x`).toString("base64");
@@ -168,12 +142,7 @@ export const makeBambooHrDirectory = (
       });
       body = await res.text();
     } catch (cause) {
-      const name = (cause as { name?: string } | null)?.name;
-      if (name === "TimeoutError" || name === "AbortError") {
-        throw failure(`BambooHR did not answer within ${settings.timeoutMs} ms`, cause);
-      }
-      const code = (cause as { cause?: { code?: string } } | null)?.cause?.code;
-      throw failure(`BambooHR is unreachable${code !== undefined ? ` (${code})` : ""}`, cause);
+      throw networkFailure(cause, settings.timeoutMs);
     }
     if (!res.ok) throw statusFailure(res, body);
     let json: unknown;
@@ -194,24 +163,19 @@ export const makeBambooHrDirectory = (
     return indexEmployees(rows);
   };
 
-  const loadShared = Effect.tryPromise({
-    try: () => {
-      inflight ??= load().finally(() => {
-        inflight = undefined;
-      });
-      return inflight;
-    },
+  const loadOnce = Effect.tryPromise({
+    try: load,
     catch: (cause) => (cause instanceof HrisError ? cause : failure("BambooHR lookup failed", cause)),
   });
+  // Building the cache is a synchronous allocation (no I/O): run it here so the service stays a plain value.
+  const index = Effect.runSync(
+    Effect.cachedWithTTL(loadOnce, (exit) =>
+      Exit.isSuccess(exit) ? Duration.millis(settings.cacheTtlMs) : Duration.zero,
+    ),
+  );
 
   const findByEmail = Effect.fn("BambooHrDirectory.findByEmail")(function* (email: string) {
-    const now = yield* Clock.currentTimeMillis;
-    let index = cached !== undefined && now - cached.fetchedAt < settings.cacheTtlMs ? cached.index : undefined;
-    if (index === undefined) {
-      index = yield* loadShared;
-      cached = { index, fetchedAt: now };
-    }
-    return index.get(email.trim().toLowerCase());
+    return (yield* index).get(email.trim().toLowerCase());
   });
 
   return { configured: true, findByEmail };

@@ -2,7 +2,8 @@ import { Writable } from "node:stream";
 import type { CaseRecord, DeliveryContext, HrisStatus, OffboardingEvent, Receipt } from "@offboard/core";
 import { Effect } from "effect";
 import { describe, expect, it } from "vitest";
-import { consolePreviewSink, DEFAULT_PREVIEW_CHECKLIST, terminalSafe } from "../src/console-preview.ts";
+import { consolePreviewSink, DEFAULT_PREVIEW_CHECKLIST, terminalSafe } from "../../src/preview/console.ts";
+import { VALUE_MAX } from "../../src/slack/message.ts";
 
 /** A writable stream that keeps what it was given. */
 const capture = () => {
@@ -64,7 +65,7 @@ describe("the console preview sink", () => {
     expect(text).toMatch(/When:\s+2026-11-03T09:00:12.345Z/);
     expect(text).toMatch(/User:\s+Jane Doe \(00u1abcdefGHIJKLM357\)/);
     expect(text).toMatch(/Login:\s+jane.doe@example.com/);
-    expect(text).toMatch(/Actor:\s+IT Admin <it.admin@example.com> \(00uadmin000000000001\)/);
+    expect(text).toMatch(/Actor:\s+IT Admin \(it.admin@example.com\), id 00uadmin000000000001/);
     expect(text).toMatch(/Reason:\s+Left the company/);
     expect(text).toMatch(/HRIS:\s+no employee with this email/);
     expect(text).toMatch(/Okta event:\s+5e1b7a3c-0001-11ef-9a1b-0242ac120002/);
@@ -76,7 +77,7 @@ describe("the console preview sink", () => {
       checklist: ["Revoke laptop", "Archive mailbox"],
     });
     expect(text).toContain("Jira ticket · deactivated");
-    expect(text).toMatch(/Summary:\s+Offboard Jane Doe \(jane.doe@example.com\): deactivated in Okta/);
+    expect(text).toMatch(/Summary:\s+Offboard Jane Doe \(jane.doe@example.com\): Okta user deactivated/);
     expect(text).toContain("[ ] Revoke laptop");
     expect(text).toContain("[ ] Archive mailbox");
   });
@@ -105,7 +106,9 @@ describe("the console preview sink", () => {
       offboardingEvent({ kind: "unsuspended", eventType: "user.lifecycle.unsuspend" }),
       deliveryContext({ followUp: true, case: opened }),
     );
-    expect(text).toMatch(/Thread:\s+follows the suspended case opened by evt-opening \(1762160412.000100\)/);
+    expect(text).toMatch(
+      /Thread:\s+follows the suspended case opened by Okta event evt-opening; that case has: Slack message 1762160412.000100/,
+    );
   });
 
   it("shows a Superseded line, and no Jira ticket, for a deactivation that arrived after the reactivation", async () => {
@@ -136,6 +139,39 @@ describe("the console preview sink", () => {
     expect(text).not.toContain("\u202e");
     expect(text).toContain("Okta user deactivated: <!channel> *Mallory* red IT Admin");
     expect(text).not.toContain("pwned");
+  });
+
+  it("clips a huge display name like the Slack sink does, instead of printing it whole", async () => {
+    const huge = "A".repeat(5_000_000);
+    const { text } = await preview(
+      offboardingEvent({ subject: { id: "00u-huge", login: "huge@example.com", displayName: huge } }),
+    );
+    expect(text.length).toBeLessThan(20_000);
+    expect(text).toContain(`${"A".repeat(VALUE_MAX - 1)}…`);
+    expect(text).not.toContain("A".repeat(VALUE_MAX + 1));
+  });
+
+  it("names each receipt of the case a follow-up threads onto, in words", async () => {
+    const opened: CaseRecord = {
+      subjectId: "00u1abcdefGHIJKLM357",
+      openedBy: "evt-opening",
+      openedKind: "deactivated",
+      lastPublished: 0,
+      lastKind: "deactivated",
+      receipts: {
+        outbox: { sink: "outbox", ref: "outbox:0", detail: { path: ".offboard/outbox.jsonl" } },
+        console: { sink: "console", ref: "evt-opening" },
+        jira: { sink: "jira", ref: "skipped" },
+      },
+    };
+    const { text } = await preview(
+      offboardingEvent({ kind: "reactivated", eventType: "user.lifecycle.reactivate" }),
+      deliveryContext({ followUp: true, case: opened }),
+    );
+    expect(text).toContain(
+      "that case has: outbox entry at byte 0 of .offboard/outbox.jsonl, previewed here, jira: nothing made (skipped)",
+    );
+    expect(text).not.toContain("outbox:0");
   });
 
   it("colours the headers only when asked", async () => {

@@ -3,14 +3,20 @@ import {
   type DeliveryContext,
   hrisLine,
   type LifecycleKind,
+  OFFBOARDING_KINDS,
   type OffboardingEvent,
   type Person,
+  personLabel,
+  personName,
   type Receipt,
+  refNamesArtefact,
   type Sink,
   SinkError,
   type Superseded,
 } from "@offboard/core";
 import { Effect } from "effect";
+import { jiraSummary } from "../jira/issue.ts";
+import { VALUE_MAX } from "../slack/message.ts";
 
 /**
  * The "console" sink: shows, for each routed event, the Slack alert and (for kinds that open one) the
@@ -96,6 +102,17 @@ export const terminalSafe = (input: string): string => {
   return out.trim();
 };
 
+/**
+ * A value as the preview prints it: terminal-safe and, like the Slack sink's fields (`VALUE_MAX`), at
+ * most `max` characters, cut with "…". A hostile 5 MB display name prints a thousand characters, not
+ * megabytes (only the first `4 × max` characters are even looked at).
+ */
+export const shown = (input: string, max: number = VALUE_MAX): string => {
+  const cut = input.length > max * 4;
+  const text = terminalSafe(cut ? input.slice(0, max * 4) : input);
+  return !cut && text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+};
+
 const HEADLINES: Readonly<Record<LifecycleKind, string>> = {
   suspended: "Okta user suspended",
   unsuspended: "Okta user unsuspended",
@@ -104,18 +121,35 @@ const HEADLINES: Readonly<Record<LifecycleKind, string>> = {
   deleted: "Okta user deletion initiated",
 };
 
-const OFFBOARDING: ReadonlySet<LifecycleKind> = new Set(["suspended", "deactivated", "deleted"]);
-
-const personName = (p: Person): string => {
-  const name = p.displayName !== undefined ? terminalSafe(p.displayName) : "";
-  const login = p.login !== undefined ? terminalSafe(p.login) : "";
-  const id = terminalSafe(p.id);
-  if (name !== "" && login !== "" && name !== login) return `${name} <${login}> (${id})`;
-  if (name !== "" || login !== "") return `${name || login} (${id})`;
-  return id;
+/** A person as the preview shows them: the core's label ("Jane Doe (jane@acme.com)") and the Okta id. */
+const personText = (p: Person): string => {
+  const label = personLabel(p);
+  return label === p.id ? shown(p.id) : `${shown(label)}, id ${shown(p.id)}`;
 };
 
-const receiptText = (r: Receipt): string => terminalSafe(r.url !== undefined ? `${r.ref} ${r.url}` : r.ref);
+const receiptText = (r: Receipt): string => shown(r.url !== undefined ? `${r.ref} ${r.url}` : r.ref);
+
+/**
+ * What a case's receipt is, in words: "Slack message 1762160412.000100", "Jira ticket IT-42 https://…",
+ * "outbox entry at byte 0 of .offboard/outbox.jsonl"; a placeholder ref says nothing was made.
+ */
+export const receiptMeaning = (r: Receipt): string => {
+  if (!refNamesArtefact(r.ref)) return `${shown(r.sink, 40)}: nothing made (${shown(r.ref, 40)})`;
+  switch (r.sink) {
+    case "slack":
+      return `Slack message ${shown(r.ref, 40)}${r.detail?.channel !== undefined ? ` in ${shown(r.detail.channel, 40)}` : ""}`;
+    case "jira":
+      return `Jira ticket ${receiptText(r)}`;
+    case "outbox": {
+      const offset = r.ref.startsWith("outbox:") ? r.ref.slice("outbox:".length) : r.ref;
+      return `outbox entry at byte ${shown(offset, 40)}${r.detail?.path !== undefined ? ` of ${shown(r.detail.path, 200)}` : ""}`;
+    }
+    case "console":
+      return "previewed here";
+    default:
+      return `${shown(r.sink, 40)} receipt ${receiptText(r)}`;
+  }
+};
 
 interface Style {
   readonly bold: (s: string) => string;
@@ -126,7 +160,7 @@ interface Style {
 const plain: Style = { bold: (s) => s, kind: (_k, s) => s, dim: (s) => s };
 const ansi: Style = {
   bold: (s) => `\u001b[1m${s}\u001b[22m`,
-  kind: (k, s) => `\u001b[1;${OFFBOARDING.has(k) ? 31 : 32}m${s}\u001b[0m`,
+  kind: (k, s) => `\u001b[1;${OFFBOARDING_KINDS.has(k) ? 31 : 32}m${s}\u001b[0m`,
   dim: (s) => `\u001b[2m${s}\u001b[22m`,
 };
 
@@ -150,38 +184,38 @@ const joinDefined = (parts: ReadonlyArray<string | undefined>, sep: string): str
   return kept.length === 0 ? undefined : kept.join(sep);
 };
 
-const safe = (s: string | undefined) => (s === undefined ? undefined : terminalSafe(s));
+const safe = (s: string | undefined) => (s === undefined ? undefined : shown(s));
 
 /** "arrived late: Okta already reported this user reactivated at … (event …); this is history". */
 export const supersededLine = (later: Superseded): string =>
-  `arrived late: Okta already reported this user ${later.kind} at ${terminalSafe(later.occurredAt)}${
-    later.eventId !== undefined ? ` (event ${terminalSafe(later.eventId)})` : ""
+  `arrived late: Okta already reported this user ${later.kind} at ${shown(later.occurredAt)}${
+    later.eventId !== undefined ? ` (event ${shown(later.eventId)})` : ""
   }; this alert is history, not the user's current state`;
 
 /** The Slack alert as text: headline, then one line per field. */
 export const renderSlackPreview = (event: OffboardingEvent, context: DeliveryContext, color = false): string => {
   const style = color ? ansi : plain;
   const subject = event.subject;
-  const headline = `${HEADLINES[event.kind]}: ${terminalSafe(subject.displayName ?? subject.login ?? subject.id)}`;
+  const headline = `${HEADLINES[event.kind]}: ${shown(personName(subject))}`;
   const ticket = [...context.receipts.values()].find((r) => r.sink === "jira");
   const caseReceipts = context.case === undefined ? [] : Object.values(context.case.receipts);
   const fields: Array<Field> = [
     ["Superseded", context.supersededBy !== undefined ? supersededLine(context.supersededBy) : undefined],
     ["When", safe(event.occurredAt)],
-    ["User", `${safe(subject.displayName) ?? "(no name)"} (${terminalSafe(subject.id)})`],
+    ["User", `${safe(subject.displayName) ?? "(no name)"} (${shown(subject.id)})`],
     ["Login", safe(subject.login)],
-    ["Actor", personName(event.actor)],
+    ["Actor", personText(event.actor)],
     ["Reason", safe(event.reason)],
-    ["HRIS", hrisLine(context.hris).replace(/^HRIS: /, "")],
+    ["HRIS", shown(hrisLine(context.hris).replace(/^HRIS: /, ""))],
     ["Client", joinDefined([safe(event.client.ip), safe(event.client.geo), safe(event.client.userAgent)], " · ")],
-    ["Okta event", joinDefined([terminalSafe(event.id), safe(event.oktaOrg)], " · ")],
+    ["Okta event", joinDefined([shown(event.id), safe(event.oktaOrg)], " · ")],
     ["Transaction", safe(event.transactionId)],
     ["Ticket", ticket === undefined ? undefined : receiptText(ticket)],
     [
       "Thread",
       context.followUp && context.case !== undefined
-        ? `follows the ${context.case.openedKind} case opened by ${terminalSafe(context.case.openedBy)}${
-            caseReceipts.length > 0 ? ` (${caseReceipts.map(receiptText).join(", ")})` : ""
+        ? `follows the ${context.case.openedKind} case opened by Okta event ${shown(context.case.openedBy)}${
+            caseReceipts.length > 0 ? `; that case has: ${caseReceipts.map(receiptMeaning).join(", ")}` : ""
           }`
         : context.followUp
           ? "no earlier case for this user: posted as a new message"
@@ -203,19 +237,25 @@ export const renderJiraPreview = (
 ): string => {
   const style = color ? ansi : plain;
   const subject = event.subject;
-  const who = terminalSafe(subject.displayName ?? subject.login ?? subject.id);
-  const summary = `Offboard ${who}${subject.login !== undefined && subject.displayName !== undefined ? ` (${terminalSafe(subject.login)})` : ""}: ${event.kind} in Okta`;
+  // The summary Jira would get, built from terminal-safe names (escape sequences go before Jira's own
+  // one-line cleaning would leave their printable tails behind).
+  const safeSubject = {
+    ...subject,
+    ...(subject.displayName !== undefined && { displayName: shown(subject.displayName) }),
+    ...(subject.login !== undefined && { login: shown(subject.login) }),
+  };
+  const summary = shown(jiraSummary({ ...event, subject: safeSubject }));
   const fields: Array<Field> = [
     ["Summary", summary],
     ["When", safe(event.occurredAt)],
-    ["User", personName(subject)],
-    ["Actor", personName(event.actor)],
+    ["User", personText(subject)],
+    ["Actor", personText(event.actor)],
     ["Reason", safe(event.reason)],
-    ["HRIS", hrisLine(context.hris).replace(/^HRIS: /, "")],
-    ["Okta event", terminalSafe(event.id)],
+    ["HRIS", shown(hrisLine(context.hris).replace(/^HRIS: /, ""))],
+    ["Okta event", shown(event.id)],
     ["Transaction", safe(event.transactionId)],
   ];
-  const steps = checklist.map((step) => `  [ ] ${terminalSafe(step)}`);
+  const steps = checklist.map((step) => `  [ ] ${shown(step)}`);
   return box(style, `Jira ticket · ${style.kind(event.kind, event.kind)}`, [
     ...fieldLines(style, fields),
     style.bold("Checklist:"),

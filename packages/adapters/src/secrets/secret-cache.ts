@@ -9,8 +9,8 @@
  * (env, profile, Lambda role) and endpoint (AWS_ENDPOINT_URL, for moto or LocalStack).
  */
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { Clock, Effect, Redacted } from "effect";
-import { ConfigError } from "./errors.ts";
+import { Duration, Effect, Exit, Redacted } from "effect";
+import { ConfigError } from "../errors.ts";
 
 /** The secret's JSON keys, each value `Redacted`. */
 export type SecretValues = ReadonlyMap<string, Redacted.Redacted<string>>;
@@ -35,6 +35,20 @@ export interface SecretCacheOptions {
 
 /** Default time a secret is cached: 5 minutes (OFFBOARD_SECRET_TTL_SECONDS=300). */
 export const DEFAULT_SECRET_TTL_MS = 300_000;
+
+/**
+ * OFFBOARD_SECRET_TTL_SECONDS, the one reading of it: how long a fetched secret is served, in ms.
+ * Unset or blank: the default (300 s). `0`: not cached at all, fetched again on every configuration
+ * load (and the worker rebuilds its services for every batch). Not a whole number: a `ConfigError`.
+ */
+export const secretTtlMs = (env: Readonly<Record<string, string | undefined>>): number | ConfigError => {
+  const text = env.OFFBOARD_SECRET_TTL_SECONDS?.trim();
+  if (text === undefined || text.length === 0) return DEFAULT_SECRET_TTL_MS;
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text) * 1000)) {
+    return ConfigError.of(["OFFBOARD_SECRET_TTL_SECONDS must be a whole number"]);
+  }
+  return Number(text) * 1000;
+};
 
 const describeAwsError = (secretArn: string, cause: unknown): string => {
   const name = (cause as { name?: unknown } | null)?.name;
@@ -100,8 +114,8 @@ export const makeSecretCache = (options: SecretCacheOptions): SecretCache => {
   const { secretArn } = options;
   const ttlMs = options.ttlMs ?? DEFAULT_SECRET_TTL_MS;
   let client: Pick<SecretsManagerClient, "send"> | undefined = options.client;
-  let held: { readonly values: SecretValues; readonly fetchedAt: number } | undefined;
-  let inflight: Promise<SecretValues> | undefined;
+  /** The last value fetched, served when a refresh fails. */
+  let held: SecretValues | undefined;
 
   const fetchOnce = async (): Promise<SecretValues> => {
     const sdk = await import("@aws-sdk/client-secrets-manager");
@@ -122,36 +136,40 @@ export const makeSecretCache = (options: SecretCacheOptions): SecretCache => {
     return parsed;
   };
 
-  const fetchShared = Effect.tryPromise({
-    try: () => {
-      inflight ??= fetchOnce().finally(() => {
-        inflight = undefined;
-      });
-      return inflight;
-    },
+  const fetchValues = Effect.tryPromise({
+    try: fetchOnce,
     catch: (cause) =>
       cause instanceof ConfigError
         ? cause
         : ConfigError.of([`OFFBOARD_SECRET_ARN: could not read secret ${secretArn}`], cause),
   });
 
-  const get = Effect.gen(function* () {
-    const now = yield* Clock.currentTimeMillis;
-    if (held !== undefined && now - held.fetchedAt < ttlMs) return held.values;
-    const stale = held;
-    const fetched = yield* fetchShared.pipe(
-      Effect.map((values) => ({ values, fresh: true })),
-      Effect.catchTag("ConfigError", (e) =>
-        stale !== undefined
-          ? Effect.logWarning(`serving the previous value of ${secretArn}: ${e.message}`).pipe(
-              Effect.as({ values: stale.values, fresh: false }),
-            )
-          : Effect.fail(e),
-      ),
-    );
-    if (fetched.fresh) held = { values: fetched.values, fetchedAt: now };
-    return fetched.values;
-  }).pipe(Effect.withSpan("SecretCache.get"));
+  /** A fresh value (kept for the TTL), or the held one after a failed refresh (kept for no time: the next get retries). */
+  const fetchOrHeld = fetchValues.pipe(
+    Effect.map((values) => {
+      held = values;
+      return { values, fresh: true };
+    }),
+    Effect.catchTag("ConfigError", (e) =>
+      held !== undefined
+        ? Effect.logWarning(`serving the previous value of ${secretArn}: ${e.message}`).pipe(
+            Effect.as({ values: held, fresh: false }),
+          )
+        : Effect.fail(e),
+    ),
+  );
+
+  // `Effect.cachedWithTTL` shares one request among concurrent gets and never caches a failure. Building
+  // it is a synchronous allocation (no I/O), run here so the cache stays a plain value.
+  const cached = Effect.runSync(
+    Effect.cachedWithTTL(fetchOrHeld, (exit) =>
+      Exit.isSuccess(exit) && exit.value.fresh ? Duration.millis(ttlMs) : Duration.zero,
+    ),
+  );
+  const get = cached.pipe(
+    Effect.map((r) => r.values),
+    Effect.withSpan("SecretCache.get"),
+  );
 
   return { secretArn, get };
 };

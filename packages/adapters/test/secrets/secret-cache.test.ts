@@ -11,7 +11,7 @@ import { type Moto, startMoto } from "@offboard/testkit";
 import { Effect, Redacted } from "effect";
 import { TestClock } from "effect/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type ConfigError, loadConfig, makeSecretCache } from "../src/index.ts";
+import { type ConfigError, loadConfig, makeSecretCache, sinkSettings, slackSink } from "../../src/index.ts";
 
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 60_000 });
 
@@ -115,8 +115,8 @@ describe("reading the secret through the AWS SDK", () => {
     const config = await run(
       loadConfig({ env: { OFFBOARD_SECRET_ARN: arn }, secrets: makeSecretCache({ secretArn: arn, client }) }),
     );
-    expect(config.slack?.channelId).toBe("C0123456789");
-    expect(Redacted.value(config.slack!.token)).toBe(SLACK_TOKEN);
+    expect(sinkSettings(config, slackSink)?.channelId).toBe("C0123456789");
+    expect(Redacted.value(sinkSettings(config, slackSink)!.token)).toBe(SLACK_TOKEN);
     expect(JSON.stringify(config)).not.toContain(SLACK_TOKEN);
   });
 });

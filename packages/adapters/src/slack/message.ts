@@ -1,11 +1,13 @@
-import type {
-  DeliveryContext,
-  HrisStatus,
-  LifecycleKind,
-  OffboardingEvent,
-  Person,
-  Receipt,
-  Superseded,
+import {
+  type DeliveryContext,
+  type HrisStatus,
+  isLifecycleKind,
+  type LifecycleKind,
+  type OffboardingEvent,
+  personLabel,
+  type Receipt,
+  refNamesArtefact,
+  type Superseded,
 } from "@offboard/core";
 
 /**
@@ -112,17 +114,6 @@ export const headerText = (kind: LifecycleKind, from?: LifecycleKind): string =>
     ? `${KIND_EMOJI[kind]} Okta user ${kind}`
     : `${KIND_EMOJI[kind]} Okta user ${KIND_TITLE[from]} → ${KIND_TITLE[kind]}`;
 
-/** How a person is named in prose: display name, else login, else id. Raw (not escaped). */
-export const personName = (p: Person): string => p.displayName ?? p.login ?? p.id;
-
-/** "Jane Doe (jane@acme.com)" or just the one that exists. Raw (not escaped). */
-export const personLabel = (p: Person): string => {
-  const name = p.displayName;
-  const login = p.login;
-  if (name !== undefined && login !== undefined && name !== login) return `${name} (${login})`;
-  return name ?? login ?? p.id;
-};
-
 const pad = (n: number) => String(n).padStart(2, "0");
 
 /** "2026-11-29 18:02:22" in the given zone, or undefined when the zone or the date is unusable. */
@@ -200,13 +191,10 @@ const link = (url: string, label: string): string | undefined => {
   return href.length > URL_MAX ? undefined : `<${href}|${safe(label, 200)}>`;
 };
 
-/** Jira receipt refs that name no ticket: nothing made ("none"), not for this kind ("skipped"), too late. */
-const NO_TICKET: ReadonlySet<string> = new Set(["none", "skipped", "superseded"]);
-
 /** The Jira ticket for this event or this case, when one exists. */
 export const jiraReceipt = (ctx: Pick<DeliveryContext, "receipts" | "case">): Receipt | undefined => {
   const r = ctx.receipts.get("jira") ?? ctx.case?.receipts.jira;
-  return r === undefined || NO_TICKET.has(r.ref) ? undefined : r;
+  return r === undefined || !refNamesArtefact(r.ref) ? undefined : r;
 };
 
 const field = (label: string, value: string): TextObject => ({
@@ -352,15 +340,13 @@ export const snapshotDetail = (channel: string, ts: string, event: OffboardingEv
   ...(event.reason !== undefined && { reason: clip(event.reason, 500) }),
 });
 
-const KINDS = new Set<string>(["suspended", "unsuspended", "deactivated", "reactivated", "deleted"]);
-
 /** Reads a snapshot back from a receipt's detail; undefined when channel or ts is missing. */
 export const snapshotOf = (receipt: Receipt, openedKind: LifecycleKind, openedBy: string): CaseSnapshot | undefined => {
   const d = receipt.detail ?? {};
   const channel = d.channel;
   const ts = d.ts ?? receipt.ref;
   if (channel === undefined || ts === undefined || ts === "") return undefined;
-  const kind = d.kind !== undefined && KINDS.has(d.kind) ? (d.kind as LifecycleKind) : openedKind;
+  const kind = isLifecycleKind(d.kind) ? d.kind : openedKind;
   return {
     channel,
     ts,
