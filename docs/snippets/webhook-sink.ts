@@ -5,10 +5,10 @@
  *
  * In the repository it would live in its own folder, packages/adapters/src/webhook/ (one file, or split
  * into settings, errors, sink and definition like slack/ and jira/), and import the types from
- * "../sink-definition.ts" instead of "@offboard/adapters"; then one line in SINK_REGISTRY
+ * "../sink-definition.ts" instead of "@offboard/adapters/sink-definition"; then one line in SINK_REGISTRY
  * (`webhook: webhookSink,`) switches it on.
  */
-import type { SinkDefinition } from "@offboard/adapters";
+import type { SinkDefinition } from "@offboard/adapters/sink-definition";
 import { type DeliveryContext, type OffboardingEvent, type Receipt, type Sink, SinkError } from "@offboard/core";
 import { Effect, Redacted } from "effect";
 

@@ -98,6 +98,10 @@ describe("the packed packages in a fresh NodeNext project", () => {
     }
   });
 
+  it("do not install better-sqlite3 (an optional peer of the adapters)", () => {
+    expect(existsSync(join(project, "node_modules/better-sqlite3"))).toBe(false);
+  });
+
   it("type-check with skipLibCheck false, exactOptionalPropertyTypes and the other strict flags", async () => {
     await sh(bin("tsc"), ["-p", "tsconfig.json"], project);
     expect(existsSync(join(project, "dist/main.js"))).toBe(true);
@@ -115,7 +119,10 @@ describe("the packed packages in a fresh NodeNext project", () => {
       repeat: [["delivered", ["webhook:duplicate", "audit:duplicate"]]],
       audit: ["grace@example.com"],
     });
-    expect(out.effect).toEqual([["delivered", ["webhook:delivered"]]]);
+    expect(out.effect).toEqual({
+      outcomes: [["delivered", ["webhook:delivered", "recorder:delivered"]]],
+      recorded: ["linus@example.com"],
+    });
     expect(out["webhook-received"]).toEqual([
       {
         idempotencyKey: "22222222-2222-4222-8222-222222222222:webhook",
@@ -131,7 +138,11 @@ describe("the packed packages in a fresh NodeNext project", () => {
   it("run under plain node from require()", async () => {
     const { stdout } = await sh(process.execPath, ["--no-warnings", "dist/main-require.cjs"], project);
 
-    expect(lines(stdout).require).toEqual({ decision: ["Route", "suspended"], adapters: "function" });
+    expect(lines(stdout).require).toEqual({
+      decision: ["Route", "suspended"],
+      adapters: "function",
+      sqliteLedger: "function",
+    });
   });
 
   it.each(PACKED)(

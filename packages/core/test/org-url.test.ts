@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkOktaOrgUrl, isLoopbackHost } from "../src/index.ts";
+import { checkOktaOrgUrl } from "../src/index.ts";
+import { isLoopbackHost } from "../src/okta/org-url.ts";
 
 describe("checkOktaOrgUrl", () => {
   it.each([
