@@ -1,6 +1,6 @@
 /**
  * A complete sink in one file: POST each routed event as JSON to a webhook. This is the example of
- * docs/adding-a-sink.md, kept as a file that typechecks (`npx tsc -p docs/snippets`) and that
+ * docs/adding-a-sink.md, kept as a file that typechecks (`npx tsc -b docs/snippets`) and that
  * packages/adapters/test/sink-definition.test.ts plugs into a registry and delivers over real HTTP.
  *
  * In the repository it would live in its own folder, packages/adapters/src/webhook/ (one file, or split
