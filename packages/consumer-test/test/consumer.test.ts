@@ -71,7 +71,12 @@ beforeAll(async () => {
       devDependencies: { "@types/node": rootPkg.devDependencies["@types/node"] },
     }),
   );
-  await sh("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], project);
+  // No install scripts: none of these packages needs one, and a test should not run them.
+  await sh(
+    "npm",
+    ["install", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+    project,
+  );
 }, 240_000);
 
 describe("the packed packages in a fresh NodeNext project", () => {
