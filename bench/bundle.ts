@@ -73,6 +73,7 @@ export const buildWorkerBundle = async (
           format: "esm",
           target: "node22",
           mainFields: ["module", "main"],
+          conditions: ["development"],
           minify: true,
           sourcemap: true,
           sourcesContent: false,

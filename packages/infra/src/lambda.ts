@@ -60,6 +60,8 @@ export const bundleOptions = (entry: string, outdir: string): BuildOptions => ({
   format: "esm",
   target: "node22",
   mainFields: ["module", "main"],
+  // Bundle the workspace packages from their TypeScript sources (their `development` export condition).
+  conditions: ["development"],
   minify: true,
   sourcemap: true,
   sourcesContent: false,
