@@ -100,9 +100,11 @@ const markdownFiles = (): Array<string> => {
 
 /**
  * Commands that would download a package by an unscoped name when it is not installed: `npx name`,
- * `npm exec name`, `npm install name`, `npm i -g name`, `pnpm dlx`, `yarn dlx`, `bunx`. A squatted or
- * look-alike name (`npx offboard`, `npx cdk`, `npx tsc` all name other people's packages) would run
- * their code with the reader's credentials. `npx --no-install` and scoped names (`@offboard/cli`) are fine.
+ * `npm exec name`, `npm install name`, `npm i -g name`, `pnpm dlx`, `yarn dlx`, `bunx`. A name that is
+ * not one of the project's locked dependencies is someone else's package (`npx offboard`, `npx cdk`,
+ * `npx tsc` all name other people's packages) and would run their code with the reader's credentials.
+ * Fine: `npx --no-install`, scoped names (`@offboard/cli`), and installing a package the lock file pins
+ * (`npm install better-sqlite3`).
  */
 const FETCHING =
   /\b(?:npx|npm exec|npm (?:install|i|add)(?: -[gD]| --global| --save-dev)*|pnpm dlx|yarn dlx|bunx)\s+([^\s`'"|;&)]+)/g;
@@ -111,7 +113,8 @@ describe("docs", () => {
   it("never suggest fetching an unscoped package name from the registry", () => {
     const findings = markdownFiles().flatMap((file) =>
       [...readFileSync(path.join(REPO_ROOT, file), "utf8").matchAll(FETCHING)]
-        .filter(([, name]) => name !== undefined && !name.startsWith("@") && !name.startsWith("--no") && name !== "--")
+        .filter(([, name]) => name !== undefined && !name.startsWith("@") && !name.startsWith("-"))
+        .filter(([, name]) => lock.packages[`node_modules/${name}`] === undefined)
         // A warning against the command ("never the unscoped `npx offboard`") is not a suggestion.
         .filter((m) => !/\b(never|not)\b[^.]*$/i.test(m.input.slice(Math.max(0, m.index - 60), m.index)))
         .map(([command]) => `${file}: ${command}`),
