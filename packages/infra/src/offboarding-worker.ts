@@ -85,8 +85,11 @@ const ENV_NAMES: Record<keyof WorkerSettings, string> = {
 export const WORKER_ACTIONS = {
   /** adapters/secrets.ts: GetSecretValueCommand. */
   secret: ["secretsmanager:GetSecretValue"],
-  /** adapters/dynamodb-ledger.ts: GetItem (claims, cases), UpdateItem (claim, complete), DeleteItem (release), PutItem (case). */
-  ledger: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+  /**
+   * adapters/ledger/dynamodb.ts: BatchGetItem (a batch's case records), GetItem (an event's item),
+   * UpdateItem (claim, settle, release), PutItem (case). No Scan, Query, DeleteItem or stream reads.
+   */
+  ledger: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
   /** handlers/dlq.ts: SendMessageCommand. */
   deadLetterQueue: ["sqs:SendMessage"],
   /** The SQS event source mapping, on the function's behalf. */

@@ -4,9 +4,13 @@
  * DescribeSecret, a new statement, a new role) fails here until this file says why it is needed.
  * The worker and the log-stream handler each read only their own secret.
  */
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import type { Stack } from "aws-cdk-lib";
 import { describe, expect, it } from "vitest";
 import type { OffboardConfig } from "../src/config.ts";
+import { REPO_ROOT } from "../src/lambda.ts";
+import { WORKER_ACTIONS } from "../src/offboarding-worker.ts";
 import { asArray, policyStatements, resourcesOfType, type Synthesized, synthStack } from "./stack.fixtures.ts";
 
 const WORKER_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:offboard-AbCdEf";
@@ -64,7 +68,7 @@ const expectedRoles = (s: Synthesized, options: { kms: boolean }) => {
       allow(["logs:CreateLogStream", "logs:PutLogEvents"], arn(idOf(stack, worker.lambda.logGroup))),
       allow(["secretsmanager:GetSecretValue"], WORKER_SECRET),
       allow(
-        ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
         arn(idOf(stack, worker.ledgerTable)),
       ),
       allow(["sqs:SendMessage"], arn(idOf(stack, stack.ingest.deadLetterQueue))),
@@ -131,5 +135,27 @@ describe("IAM with a log stream created elsewhere", () => {
 
     expect(Object.keys(roles)).toEqual([idOf(s.stack, s.stack.worker.lambda.role)]);
     expect(JSON.stringify(roles)).not.toContain("okta-admin");
+  });
+});
+
+describe("WORKER_ACTIONS", () => {
+  /** The AWS SDK commands a source file sends (`new XCommand(` or `new sdk.XCommand(`), as IAM actions. */
+  const actionsSent = (file: string, service: string, skip: ReadonlyArray<string> = []): Array<string> => {
+    const source = readFileSync(path.join(REPO_ROOT, file), "utf8");
+    const names = [...source.matchAll(/new (?:\w+\.)?(\w+)Command\(/g)].map((m) => m[1]!);
+    return [...new Set(names.filter((n) => !skip.includes(n)).map((n) => `${service}:${n}`))].sort();
+  };
+
+  it("are exactly the calls the worker's code makes: a new call fails here until it is granted", () => {
+    // createLedgerTable's table administration runs from `offboard ledger create-table`, never in the Lambda.
+    const tableAdmin = ["CreateTable", "DescribeTable", "DescribeTimeToLive", "UpdateTimeToLive"];
+
+    expect(actionsSent("packages/adapters/src/ledger/dynamodb.ts", "dynamodb", tableAdmin)).toEqual([
+      ...WORKER_ACTIONS.ledger,
+    ]);
+    expect(actionsSent("packages/adapters/src/secrets/secret-cache.ts", "secretsmanager")).toEqual([
+      ...WORKER_ACTIONS.secret,
+    ]);
+    expect(actionsSent("packages/handlers/src/dlq.ts", "sqs")).toEqual([...WORKER_ACTIONS.deadLetterQueue]);
   });
 });
