@@ -18,3 +18,4 @@ export * from "./settings.ts";
 export * from "./slack.ts";
 export * from "./slack-message.ts";
 export * from "./sqlite-ledger.ts";
+export * from "./okta/index.ts";

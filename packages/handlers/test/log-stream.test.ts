@@ -1,3 +1,5 @@
+import { makeOktaLogStreamClient, nextLink, retryDelayMs } from "@offboard/adapters";
+import { type FakeOkta, startFakeOkta } from "@offboard/testkit";
 import { Redacted } from "effect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LogStreamConfigError, OktaAuthError, OktaRetriesExhaustedError } from "../src/log-stream/errors.ts";
@@ -6,8 +8,6 @@ import {
   handleLogStreamEvent,
   type LogStreamProperties,
 } from "../src/log-stream/log-stream-resource.ts";
-import { makeOktaLogStreamClient, nextLink, retryDelayMs } from "../src/log-stream/okta-client.ts";
-import { type FakeOkta, startFakeOkta } from "./log-stream.fake-okta.ts";
 
 let okta: FakeOkta;
 let sleeps: Array<number>;

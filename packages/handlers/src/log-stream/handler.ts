@@ -4,6 +4,7 @@
  * so a rotated token is picked up without redeploying, then runs the resource life cycle.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { makeOktaLogStreamClient } from "@offboard/adapters";
 import { Redacted } from "effect";
 import { OktaTokenSecretError } from "./errors.ts";
 import {
@@ -12,7 +13,6 @@ import {
   handleLogStreamEvent,
   type LogStreamProperties,
 } from "./log-stream-resource.ts";
-import { makeOktaLogStreamClient } from "./okta-client.ts";
 
 /** Read one string value out of a JSON secret, as a Redacted value. Never logs the secret. */
 export const loadOktaToken = async (
@@ -55,7 +55,7 @@ let secretsClient: SecretsManagerClient | undefined;
 const clientFor = async (props: LogStreamProperties) => {
   secretsClient ??= new SecretsManagerClient({});
   const token = await loadOktaToken(secretsClient, props.secretArn, props.secretKey);
-  return makeOktaLogStreamClient({ orgUrl: props.oktaOrgUrl, token });
+  return makeOktaLogStreamClient({ orgUrl: props.oktaOrgUrl, customDomains: props.customDomains, token });
 };
 
 export const handler = async (event: CustomResourceEvent): Promise<CustomResourceResponse> => {
