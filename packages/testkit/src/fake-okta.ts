@@ -78,6 +78,8 @@ export interface FakeOkta {
   pageSize: number;
   /** Largest page of /api/v1/logs (Okta: 1000). */
   logPageSize: number;
+  /** The test machine's clock as the server sees it (default Date.now); the server runs an hour behind it. */
+  now: () => number;
   /** Okta's per-minute limit for every endpoint (undefined: unlimited; headers still say 100). */
   rateLimitPerMinute: number | undefined;
   /** The next `n` requests get 429, with the rate limit resetting `resetInSeconds` after the server's Date. */
@@ -200,6 +202,7 @@ export const startFakeOkta = async (token = "00fake-okta-api-token-value"): Prom
     createdStatus: "ACTIVE",
     pageSize: 20,
     logPageSize: 1000,
+    now: Date.now,
     rateLimitPerMinute: undefined,
     rateLimitNext: (n, resetInSeconds) => {
       pendingRateLimits = Array.from({ length: n }, () => resetInSeconds);
@@ -267,7 +270,7 @@ export const startFakeOkta = async (token = "00fake-okta-api-token-value"): Prom
     const method = req.method ?? "GET";
     calls.push({ method, path: url.pathname, query: url.searchParams, body, authorization: req.headers.authorization });
     // The server's clock, one hour behind the test machine's, so only the Date header can be trusted.
-    const serverNowMs = Date.now() - 3_600_000;
+    const serverNowMs = fake.now() - 3_600_000;
     const serverNow = Math.floor(serverNowMs / 1000);
     if (serverNowMs - window.start >= 60_000) window = { start: serverNowMs, used: 0 };
     const limit = fake.rateLimitPerMinute;
