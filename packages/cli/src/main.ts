@@ -3,6 +3,7 @@ import { DEFAULT_POLICY } from "@offboard/core";
 import { Command, CommanderError } from "commander";
 import { Effect } from "effect";
 import { registerInspect } from "./commands/inspect.ts";
+import { registerPoll } from "./commands/poll.ts";
 import { registerReplay } from "./commands/replay.ts";
 import { registerLedger, registerWorker } from "./commands/worker.ts";
 import { UsageError } from "./io.ts";
@@ -29,6 +30,7 @@ export const buildProgram = (): Command => {
     }
   });
   registerReplay(program, config);
+  registerPoll(program, config);
   registerWorker(program);
   registerLedger(program);
   return program;
