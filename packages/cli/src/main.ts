@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { Effect } from "effect";
 import { registerInspect } from "./commands/inspect.ts";
 import { registerPoll } from "./commands/poll.ts";
+import { registerReconcile } from "./commands/reconcile.ts";
 import { registerReplay } from "./commands/replay.ts";
 import { registerLedger, registerWorker } from "./commands/worker.ts";
 import { UsageError } from "./io.ts";
@@ -31,6 +32,7 @@ export const buildProgram = (): Command => {
   });
   registerReplay(program, config);
   registerPoll(program, config);
+  registerReconcile(program, config);
   registerWorker(program);
   registerLedger(program);
   return program;

@@ -21,6 +21,7 @@ export {
   OktaRequestRefusedError,
   OktaRetriesExhaustedError,
 } from "./errors.ts";
+export { type AuditedDelivery, dynamoDbLedgerAudit, type LedgerAudit, sqliteLedgerAudit } from "./ledger-audit.ts";
 export {
   type AwsEventBridgeSettings,
   LOG_STREAM_TYPE,

@@ -17,6 +17,7 @@ import {
   consolePreviewSink,
   DEFAULT_JIRA_CHECKLIST,
   DEFAULT_JIRA_KINDS,
+  DynamoDbLedger,
   describeConfig,
   hrisFromConfig,
   isOktaError,
@@ -57,7 +58,7 @@ export interface DeliverySessionOptions {
   readonly color: boolean;
   readonly out: Writable;
   readonly err: NodeJS.WritableStream;
-  /** `sqlite` (default: the state directory's ledger) or `memory`. */
+  /** `sqlite` (default: the state directory's ledger, or the DynamoDB table OFFBOARD_LEDGER_TABLE) or `memory`. */
   readonly ledger?: "sqlite" | "memory";
 }
 
@@ -99,7 +100,9 @@ export const openDeliverySession = (o: DeliverySessionOptions): DeliverySession 
       PipelineConfig.layer({ ...config.pipeline, policy }),
       o.ledger === "memory"
         ? DeliveryLedger.inMemory()
-        : SqliteLedger.layer({ path: join(config.stateDir, "ledger.sqlite") }),
+        : config.ledgerTable !== undefined
+          ? DynamoDbLedger.layer({ tableName: config.ledgerTable })
+          : SqliteLedger.layer({ path: join(config.stateDir, "ledger.sqlite") }),
       hrisFromConfig(config),
       sinksLayer(sinks),
     ),
