@@ -16,3 +16,7 @@ export * from "./telemetry.ts";
 export * from "./worker.ts";
 
 // ── Okta log-stream custom resource (owned by the infra work; exported here on request) ──
+
+// ── Okta Event Hook receiver and offboard's own envelopes (the Lambda module is event-hook/handler.ts) ──
+export * from "./event-hook/envelope.ts";
+export * from "./event-hook/receiver.ts";
