@@ -2,6 +2,7 @@ import { type AppConfig, loadConfig } from "@offboard/adapters";
 import { DEFAULT_POLICY } from "@offboard/core";
 import { Command, CommanderError } from "commander";
 import { Effect } from "effect";
+import { registerHook } from "./commands/hook.ts";
 import { registerInspect } from "./commands/inspect.ts";
 import { registerPoll } from "./commands/poll.ts";
 import { registerReconcile } from "./commands/reconcile.ts";
@@ -33,6 +34,7 @@ export const buildProgram = (): Command => {
   registerReplay(program, config);
   registerPoll(program, config);
   registerReconcile(program, config);
+  registerHook(program, config);
   registerWorker(program);
   registerLedger(program);
   return program;

@@ -63,7 +63,8 @@ describe("offboard reconcile", () => {
     expect(r.code).toBe(0);
     const [delivered, summary] = jsonLines(r.stdout);
     expect(delivered).toMatchObject({ finding: "delivered", uuid: only?.uuid, published: only?.published });
-    expect((delivered?.sinks as Record<string, { at: string }>).outbox?.at).toMatch(/^\d{4}-/);
+    const sinks = (delivered?.sinks ?? {}) as Record<string, { at: string }>;
+    expect(sinks.outbox?.at).toMatch(/^\d{4}-/);
     expect(summary).toMatchObject({ summary: { undelivered: 0 } });
   });
 

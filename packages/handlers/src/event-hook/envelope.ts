@@ -4,7 +4,7 @@
  * offboard's own `source`. The worker trusts exactly the Okta partner sources and these two; the ledger
  * dedupes by the event's Okta `uuid`, so the same event from two sources is delivered once.
  */
-import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 
 /** The `source` of envelopes the Event Hook receiver enqueues. */
 export const EVENT_HOOK_SOURCE = "offboard.event-hook";
@@ -85,3 +85,6 @@ export const sqsEnqueue =
     }
     await flush();
   };
+
+/** An `Enqueue` to a queue URL with a client from the SDK's standard chain (region, credentials, endpoint). */
+export const sqsEnqueueTo = (queueUrl: string): Enqueue => sqsEnqueue(new SQSClient({}), queueUrl);
