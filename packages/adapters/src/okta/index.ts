@@ -1,6 +1,12 @@
 /** The Okta client module: one client for every Okta call (pacing, retries, https only, bounded errors). */
 export { OKTA_READ_SCOPES, type OktaCredentials } from "./auth.ts";
 export {
+  type CheckpointStore,
+  dynamoDbCheckpointStore,
+  memoryCheckpointStore,
+  type StoredCheckpoint,
+} from "./checkpoint-store.ts";
+export {
   DEFAULT_OKTA_MAX_REQUESTS_PER_MINUTE,
   makeOktaClient,
   nextLink,
