@@ -27,6 +27,7 @@ export {
   OktaRequestRefusedError,
   OktaRetriesExhaustedError,
 } from "./errors.ts";
+export { type EventHook, type EventHookSpec, type OktaEventHookClient, oktaEventHooks } from "./event-hooks.ts";
 export { type AuditedDelivery, dynamoDbLedgerAudit, type LedgerAudit, sqliteLedgerAudit } from "./ledger-audit.ts";
 export {
   type AwsEventBridgeSettings,
