@@ -1,6 +1,7 @@
 /** Test support shared by the packages' tests. Not published; never imported by src code. */
 
+export * from "./fake-okta.ts";
 export * from "./ledger-contract.ts";
 export * from "./loopback.ts";
 export * from "./moto.ts";
-export * from "./fake-okta.ts";
+export * from "./okta.ts";

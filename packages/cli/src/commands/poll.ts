@@ -21,6 +21,8 @@ import {
   describeConfig,
   hrisFromConfig,
   isOktaError,
+  jiraSink,
+  KNOWN_SINKS,
   makeOktaClient,
   type OktaClient,
   oktaSystemLog,
@@ -28,6 +30,7 @@ import {
   readOktaSettings,
   SqliteLedger,
   type SystemLogPage,
+  sinkSettings,
   sinksFromConfig,
 } from "@offboard/adapters";
 import {
@@ -85,8 +88,8 @@ export const openDeliverySession = (o: DeliverySessionOptions): DeliverySession 
       consolePreviewSink({
         out: o.out,
         color: o.color,
-        checklist: config.jira?.checklist ?? DEFAULT_JIRA_CHECKLIST,
-        ticketKinds: config.jira?.kinds ?? DEFAULT_JIRA_KINDS,
+        checklist: sinkSettings(config, jiraSink)?.checklist ?? DEFAULT_JIRA_CHECKLIST,
+        ticketKinds: sinkSettings(config, jiraSink)?.kinds ?? DEFAULT_JIRA_KINDS,
       }),
     );
   }
@@ -110,7 +113,7 @@ export const openDeliverySession = (o: DeliverySessionOptions): DeliverySession 
   const counts = new Map<string, SinkCounts>();
   const zero = (): SinkCounts => ({ delivered: 0, duplicate: 0, failed: 0, busy: 0, inactive: 0 });
   for (const s of sinks) counts.set(s.name, zero());
-  const totals = { records: 0, events: 0, routed: 0, ignored: 0, rejected: 0, retryLater: 0 };
+  const totals = { records: 0, events: 0, routed: 0, ignored: 0, rejected: 0, rejectedRecords: 0, retryLater: 0 };
   const rejectedFile = join(config.stateDir, "rejected.jsonl");
 
   const deliver = async (records: ReadonlyArray<InputRecord>) => {
@@ -119,6 +122,7 @@ export const openDeliverySession = (o: DeliverySessionOptions): DeliverySession 
     outcomes.forEach((rec, j) => {
       if (rec.status === "retry-later") totals.retryLater += 1;
       if (rec.status === "rejected") {
+        totals.rejectedRecords += 1;
         appendFileSync(
           rejectedFile,
           `${JSON.stringify({ at: new Date().toISOString(), input: rec.recordId, reason: rec.reasonCode, detail: rec.reason, body: records[j]?.body })}\n`,
@@ -148,7 +152,7 @@ export const openDeliverySession = (o: DeliverySessionOptions): DeliverySession 
   return {
     deliver,
     summary: () => {
-      for (const name of ["slack", "jira"]) if (!counts.has(name)) counts.set(name, zero());
+      for (const name of KNOWN_SINKS) if (!counts.has(name)) counts.set(name, zero());
       return { ...totals, sinks: counts };
     },
     close: () => runtime.dispose(),
