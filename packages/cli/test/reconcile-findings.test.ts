@@ -47,7 +47,7 @@ describe("reconcile", () => {
         finding: "no-receipt",
         uuid: deactivated.uuid,
         sink: "jira",
-        expectedSinks: ["slack", "jira"],
+        expectedSinks: ["jira", "slack"],
       }),
     ]);
     expect(result.missingReceipts).toBe(1);
