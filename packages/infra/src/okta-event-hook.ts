@@ -8,8 +8,8 @@
  * The handlers live in packages/handlers/src/event-hook/.
  */
 import path from "node:path";
-import { HANDLED_EVENT_TYPES } from "@offboard/core";
-import { CustomResource, Duration } from "aws-cdk-lib";
+import { checkOktaOrgUrl, HANDLED_EVENT_TYPES } from "@offboard/core";
+import { CustomResource, Duration, Token } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -60,6 +60,10 @@ export class OktaEventHookReceiver extends Construct {
 
   constructor(scope: Construct, id: string, props: OktaEventHookReceiverProps) {
     super(scope, id);
+    if (!Token.isUnresolved(props.oktaOrgUrl)) {
+      const checked = checkOktaOrgUrl(props.oktaOrgUrl, { customDomains: props.customDomains ?? [] });
+      if (!checked.ok) throw new Error(`oktaOrgUrl: ${checked.message}`);
+    }
     const headerName = props.headerName ?? "Authorization";
     if (!/^[A-Za-z0-9-]{1,64}$/.test(headerName))
       throw new Error(`headerName ${JSON.stringify(headerName)} is not a header name`);

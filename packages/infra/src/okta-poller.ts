@@ -6,7 +6,8 @@
  * The handler lives in packages/handlers/src/poller/.
  */
 import path from "node:path";
-import { Duration } from "aws-cdk-lib";
+import { checkOktaOrgUrl } from "@offboard/core";
+import { Duration, Token } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
@@ -72,6 +73,10 @@ export class OktaSystemLogPoller extends Construct {
 
   constructor(scope: Construct, id: string, props: OktaSystemLogPollerProps) {
     super(scope, id);
+    if (!Token.isUnresolved(props.oktaOrgUrl)) {
+      const checked = checkOktaOrgUrl(props.oktaOrgUrl, { customDomains: props.customDomains ?? [] });
+      if (!checked.ok) throw new Error(`oktaOrgUrl: ${checked.message}`);
+    }
     const every = props.schedule ?? POLLER_DEFAULTS.schedule;
     if (every.toMinutes() < 1) throw new Error("the poller's schedule must be at least one minute");
     const cap = props.maxRequestsPerMinute ?? POLLER_DEFAULTS.maxRequestsPerMinute;

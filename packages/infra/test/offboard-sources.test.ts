@@ -179,6 +179,23 @@ describe("the Event Hook receiver (eventHookSecretArn)", () => {
   });
 });
 
+describe("the constructs on their own", () => {
+  it("refuse an Okta org URL that would carry the credential over plain http or to another host", async () => {
+    const { App, Stack } = await import("aws-cdk-lib");
+    const sqs = await import("aws-cdk-lib/aws-sqs");
+    const secretsmanager = await import("aws-cdk-lib/aws-secretsmanager");
+    const { OktaEventHookReceiver } = await import("../src/okta-event-hook.ts");
+    const stack = new Stack(new App(), "Guard");
+    const queue = new sqs.Queue(stack, "Q");
+    const hookSecret = secretsmanager.Secret.fromSecretNameV2(stack, "S", "hook");
+    for (const oktaOrgUrl of ["http://acme.okta.com", "https://acme.evil.example"]) {
+      expect(
+        () => new OktaEventHookReceiver(stack, `H${oktaOrgUrl.length}`, { oktaOrgUrl, queue, hookSecret }),
+      ).toThrow(/oktaOrgUrl/);
+    }
+  });
+});
+
 describe("configuration", () => {
   it("names a source it does not know", () => {
     expect(() =>
