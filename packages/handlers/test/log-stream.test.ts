@@ -176,6 +176,16 @@ describe("Create", () => {
     expect(error).toBeInstanceOf(LogStreamConfigError);
     expect(String(error)).toContain("EventSourceName");
   });
+
+  it("refuses to send the token over plain http, or to a host that is not an Okta org, before calling anything", async () => {
+    for (const OktaOrgUrl of ["http://acme.okta.com", "https://acme.example.com"]) {
+      const error = await run(createEvent(properties({ OktaOrgUrl }))).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(LogStreamConfigError);
+      expect(String(error)).toContain("OktaOrgUrl");
+    }
+    expect(okta.calls).toHaveLength(0);
+  });
 });
 
 // Update ------------------------------------------------------------------------------------------
