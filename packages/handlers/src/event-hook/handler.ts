@@ -12,7 +12,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { Redacted } from "effect";
-import { loadOktaToken } from "../log-stream/handler.ts";
+import { loadOktaToken } from "../log-stream/secret.ts";
 import { EVENT_HOOK_SOURCE, sqsEnqueue, toEnvelope } from "./envelope.ts";
 import { type HookRequest, makeEventHookReceiver } from "./receiver.ts";
 

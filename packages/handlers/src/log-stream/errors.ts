@@ -11,6 +11,7 @@ import type {
   OktaRetriesExhaustedError,
 } from "@offboard/adapters";
 import { Data } from "effect";
+import type { OktaTokenSecretError } from "./secret.ts";
 
 // The Okta client's errors live with the client (@offboard/adapters, okta/); re-exported for callers here.
 export {
@@ -26,11 +27,7 @@ export class LogStreamConfigError extends Data.TaggedError("LogStreamConfigError
   readonly message: string;
 }> {}
 
-/** The Okta API token could not be read from Secrets Manager. */
-export class OktaTokenSecretError extends Data.TaggedError("OktaTokenSecretError")<{
-  readonly message: string;
-  readonly secretArn: string;
-}> {}
+export { OktaTokenSecretError } from "./secret.ts";
 
 export type OktaLogStreamError =
   | OktaApiError
