@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deliverEventHook, fakeLogEvent } from "@offboard/testkit";
+import { deliverEventHook, fakeLogEvent, startMoto } from "@offboard/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BIN, REPO } from "./run-cli.ts";
 
@@ -107,5 +107,69 @@ describe("offboard hook serve (local pipeline)", () => {
 
   it("will not start without a secret", async () => {
     await expect(serve({ OKTA_EVENT_HOOK_SECRET: "" })).rejects.toThrow(/OKTA_EVENT_HOOK_SECRET must be set/);
+  });
+});
+
+describe("offboard hook serve --queue-url (enqueues like the Lambda)", () => {
+  it("enqueues each event with source offboard.event-hook", async () => {
+    const moto = await startMoto();
+    try {
+      // moto speaks SQS's query protocol and routes by the credential scope, without checking signatures.
+      const sqs = async (params: Record<string, string>) =>
+        (
+          await fetch(moto.endpoint, {
+            method: "POST",
+            headers: {
+              "content-type": "application/x-www-form-urlencoded",
+              authorization:
+                "AWS4-HMAC-SHA256 Credential=testing/20261130/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0",
+            },
+            body: new URLSearchParams({ Version: "2012-11-05", ...params }),
+          })
+        ).text();
+      const created = await sqs({ Action: "CreateQueue", QueueName: "offboard-events" });
+      const queueUrl = /<QueueUrl>([^<]+)<\/QueueUrl>/.exec(created)?.[1] ?? "";
+      expect(queueUrl).not.toBe("");
+      child = spawn(process.execPath, [BIN, "hook", "serve", "--port", "0", "--queue-url", queueUrl], {
+        cwd: REPO,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: process.env.HOME ?? "",
+          OKTA_EVENT_HOOK_SECRET: SECRET,
+          ...moto.env,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      stderr = "";
+      url = await new Promise<string>((resolve, reject) => {
+        child?.stderr?.on("data", (d: Buffer) => {
+          stderr += d.toString();
+          const m = /"url":"(http:\/\/[^"]+)"/.exec(stderr);
+          if (m?.[1] !== undefined) resolve(m[1]);
+        });
+        child?.on("exit", (code) => reject(new Error(`hook serve exited ${code}: ${stderr}`)));
+      });
+      const event = fakeLogEvent("user.lifecycle.deactivate", new Date().toISOString());
+
+      const res = await deliverEventHook(url, [event], { Authorization: SECRET });
+
+      expect(res.status).toBe(204);
+      const received = await sqs({ Action: "ReceiveMessage", QueueUrl: queueUrl, MaxNumberOfMessages: "10" });
+      const body = /<Body>([^<]+)<\/Body>/.exec(received)?.[1] ?? "";
+      const envelope = JSON.parse(body.replace(/&quot;/g, '"').replace(/&amp;/g, "&")) as {
+        source: string;
+        detail: { uuid: string };
+      };
+      expect(envelope.source).toBe("offboard.event-hook");
+      expect(envelope.detail.uuid).toBe(event.uuid);
+      expect(outbox()).toHaveLength(0);
+    } finally {
+      if (child !== undefined && child.exitCode === null) {
+        const exited = new Promise((r) => child?.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      await moto.stop();
+    }
   });
 });
