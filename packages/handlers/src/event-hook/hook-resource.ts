@@ -7,7 +7,7 @@
  * Lambda entry: `handler` below, behind a CDK `custom_resources.Provider`.
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { type EventHookSpec, makeOktaClient, type OktaEventHookClient, oktaEventHooks } from "@offboard/adapters";
+import { type EventHookSpec, makeOktaClient, type OktaEventHookClient, oktaEventHooks } from "@offboard/adapters/okta";
 import { checkOktaOrgUrl, HANDLED_EVENT_TYPES } from "@offboard/core";
 import { Redacted } from "effect";
 import { LogStreamConfigError } from "../log-stream/errors.ts";

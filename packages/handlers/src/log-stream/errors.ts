@@ -9,7 +9,7 @@ import type {
   OktaNetworkError,
   OktaRequestRefusedError,
   OktaRetriesExhaustedError,
-} from "@offboard/adapters";
+} from "@offboard/adapters/okta";
 import { Data } from "effect";
 import type { OktaTokenSecretError } from "./secret.ts";
 
@@ -20,7 +20,7 @@ export {
   OktaNetworkError,
   OktaRequestRefusedError,
   OktaRetriesExhaustedError,
-} from "@offboard/adapters";
+} from "@offboard/adapters/okta";
 
 /** The custom resource's properties are missing or malformed, or the requested change is impossible. */
 export class LogStreamConfigError extends Data.TaggedError("LogStreamConfigError")<{

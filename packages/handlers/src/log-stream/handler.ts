@@ -4,7 +4,7 @@
  * so a rotated token is picked up without redeploying, then runs the resource life cycle.
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { makeOktaLogStreamClient } from "@offboard/adapters";
+import { makeOktaLogStreamClient } from "@offboard/adapters/okta";
 import { loadOktaToken } from "./secret.ts";
 
 export { loadOktaToken } from "./secret.ts";

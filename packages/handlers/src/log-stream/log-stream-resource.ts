@@ -6,7 +6,7 @@
  * Used as the `onEvent` handler of a CDK `custom_resources.Provider`: it returns the physical id and
  * attributes, and the provider framework talks to CloudFormation.
  */
-import type { AwsEventBridgeSettings, LogStream, OktaLogStreamClient } from "@offboard/adapters";
+import type { AwsEventBridgeSettings, LogStream, OktaLogStreamClient } from "@offboard/adapters/okta";
 import { checkOktaOrgUrl } from "@offboard/core";
 import { LogStreamConfigError } from "./errors.ts";
 

@@ -23,7 +23,7 @@ import {
   oktaLogStreams,
   oktaSystemLog,
   readOktaSettings,
-} from "@offboard/adapters";
+} from "@offboard/adapters/okta";
 import { sqsEnqueue } from "../event-hook/envelope.ts";
 import { emfLine, type PollerRun, runPoller } from "./poller.ts";
 

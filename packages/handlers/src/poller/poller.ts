@@ -10,7 +10,7 @@
  * anyway: the gap is backfilled without anyone acting. Re-activating the stream is opt-in (it needs a
  * credential that may manage log streams).
  */
-import type { CheckpointStore, OktaLogStreamClient, SystemLogPage, SystemLogReader } from "@offboard/adapters";
+import type { CheckpointStore, OktaLogStreamClient, SystemLogPage, SystemLogReader } from "@offboard/adapters/okta";
 import { HANDLED_EVENT_TYPES } from "@offboard/core";
 import { type Enqueue, POLLER_SOURCE, toEnvelope } from "../event-hook/envelope.ts";
 
