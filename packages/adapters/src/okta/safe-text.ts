@@ -14,13 +14,13 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2
 
 const CREDENTIAL_PATTERNS: ReadonlyArray<RegExp> = [
   // Authorization schemes followed by their value.
-  /\b(SSWS|Bearer|Basic|DPoP)\s+[^\s"',;]+/gi,
+  /(?<![A-Za-z])(SSWS|Bearer|Basic|DPoP)\s+[^\s"',;]+/gi,
   // key=value or "key": "value" for credential-like keys.
   /\b(token|api[_-]?key|apikey|secret|password|passwd|client[_-]?secret|client[_-]?assertion|assertion|access[_-]?token|refresh[_-]?token|authorization)\b(["']?\s*[:=]\s*["']?)[^\s"'&,;}]+/gi,
   // JWTs.
   /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
   // Okta API tokens start with 00 and are 42 characters of base64url.
-  /\b00[A-Za-z0-9_-]{38,}\b/g,
+  /\b00[A-Za-z0-9_-]{38,}/g,
   // PEM blocks.
   /-----BEGIN [A-Z ]+-----[\s\S]*?(-----END [A-Z ]+-----|$)/g,
 ];
