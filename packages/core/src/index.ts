@@ -120,7 +120,14 @@ export { DEFAULT_POLICY, parsePolicy, parsePolicyJson, type RoutingPolicy } from
 
 // ── Ports ──
 export { HrisDirectory } from "./ports/hris.ts";
-export { type CaseRecord, type Claim, DeliveryLedger, makeInMemoryLedger } from "./ports/ledger.ts";
+export {
+  type CaseRecord,
+  type Claim,
+  DeliveryLedger,
+  type LedgerOperations,
+  makeInMemoryLedger,
+  type Settlement,
+} from "./ports/ledger.ts";
 export {
   type DeliveryContext,
   type Receipt,
