@@ -55,7 +55,23 @@ export interface OffboardConfig {
   readonly alarmTopicArn?: string;
   /** E-mail subscribed to a created alarm topic (context `alarmEmail`). */
   readonly alarmEmail?: string;
+  /**
+   * Where events come from (context `source`): "stream" (Okta Log Streaming only), "poll" (the System Log
+   * poller only, for orgs without Log Streaming) or "stream+poll" (default: the stream for speed, the
+   * poller a few minutes behind as a safety net that also backfills a deactivated stream).
+   */
+  readonly source?: OffboardSource;
+  /** Re-activate an inactive log stream from the poller (context `autoReactivateStream=true`; needs the admin token). */
+  readonly autoReactivateStream?: string;
+  /**
+   * Full ARN of a JSON secret holding OKTA_EVENT_HOOK_SECRET (context `eventHookSecretArn`): deploys the Event
+   * Hook receiver behind a Function URL and registers it in Okta.
+   */
+  readonly eventHookSecretArn?: string;
 }
+
+export type OffboardSource = "stream" | "poll" | "stream+poll";
+export const OFFBOARD_SOURCES: ReadonlyArray<OffboardSource> = ["stream", "poll", "stream+poll"];
 
 /** Values used by `npm run synth` (context `offboard:example=true`) so the template can be inspected offline. */
 export const EXAMPLE_CONFIG: OffboardConfig = {
@@ -87,6 +103,9 @@ const STRING_KEYS = [
   "queueEncryption",
   "alarmTopicArn",
   "alarmEmail",
+  "source",
+  "autoReactivateStream",
+  "eventHookSecretArn",
 ] as const;
 const NUMBER_KEYS = ["maxReceiveCount", "batchSize", "maxConcurrency", "workerTimeoutSeconds"] as const;
 const LIST_KEYS = ["oktaCustomDomains"] as const;
@@ -118,7 +137,7 @@ export const validateConfig = (config: OffboardConfig): OffboardConfig => {
       `secretArn must be a complete Secrets Manager ARN ending in its 6-character suffix, got ${config.secretArn}`,
     );
   }
-  if (config.existingEventSourceName === undefined) {
+  if (config.existingEventSourceName === undefined && config.source !== "poll") {
     if (!config.oktaAdminSecretArn) {
       problems.push(
         "oktaAdminSecretArn is required to create the Okta log stream (the full ARN of the secret with the Okta admin token; or set existingEventSourceName)",
@@ -147,6 +166,18 @@ export const validateConfig = (config: OffboardConfig): OffboardConfig => {
     config.queueEncryption !== "KMS"
   ) {
     problems.push(`queueEncryption must be SQS_MANAGED or KMS, got ${String(config.queueEncryption)}`);
+  }
+  if (config.source !== undefined && !OFFBOARD_SOURCES.includes(config.source)) {
+    problems.push(`source must be one of ${OFFBOARD_SOURCES.join(", ")}, got ${String(config.source)}`);
+  }
+  if (config.source === "poll" && config.existingEventSourceName !== undefined) {
+    problems.push('existingEventSourceName names a log stream, but source is "poll" (no stream)');
+  }
+  if (config.eventHookSecretArn !== undefined && !COMPLETE_SECRET_ARN.test(config.eventHookSecretArn)) {
+    problems.push(`eventHookSecretArn must be a complete Secrets Manager ARN, got ${config.eventHookSecretArn}`);
+  }
+  if (config.autoReactivateStream !== undefined && !["true", "false"].includes(String(config.autoReactivateStream))) {
+    problems.push(`autoReactivateStream must be true or false, got ${String(config.autoReactivateStream)}`);
   }
   for (const key of NUMBER_KEYS) {
     const value = config[key];

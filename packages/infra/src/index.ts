@@ -31,6 +31,11 @@ export {
   type WorkerSettings,
 } from "./offboarding-worker.ts";
 export {
+  EVENT_HOOK_ENTRIES,
+  OktaEventHookReceiver,
+  type OktaEventHookReceiverProps,
+} from "./okta-event-hook.ts";
+export {
   OktaEventIngest,
   type OktaEventIngestProps,
   type QueueEncryption,
@@ -43,3 +48,4 @@ export {
   partnerEventSourceName,
   validateOktaOrgUrl,
 } from "./okta-log-stream.ts";
+export { OktaSystemLogPoller, type OktaSystemLogPollerProps, POLLER_DEFAULTS, POLLER_ENTRY } from "./okta-poller.ts";

@@ -6,13 +6,15 @@ import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sns from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
-import { type OffboardConfig, validateConfig } from "./config.ts";
+import { ConfigError, type OffboardConfig, validateConfig } from "./config.ts";
 import { DEFAULTS } from "./defaults.ts";
 import { applyNagAcknowledgements } from "./nag-suppressions.ts";
 import { OffboardingAlarms } from "./offboarding-alarms.ts";
 import { OffboardingWorker } from "./offboarding-worker.ts";
+import { OktaEventHookReceiver } from "./okta-event-hook.ts";
 import { OktaEventIngest } from "./okta-event-ingest.ts";
 import { OktaLogStream } from "./okta-log-stream.ts";
+import { OktaSystemLogPoller } from "./okta-poller.ts";
 
 export interface OffboardingStackProps extends StackProps {
   readonly config: OffboardConfig;
@@ -26,10 +28,15 @@ export class OffboardingStack extends Stack {
   public readonly oktaAdminSecret: secretsmanager.ISecret | undefined;
   /** Undefined when the stream is managed elsewhere (`existingEventSourceName`). */
   public readonly logStream: OktaLogStream | undefined;
-  public readonly partnerEventSourceName: string;
+  /** Undefined with source "poll" (no log stream). */
+  public readonly partnerEventSourceName: string | undefined;
   public readonly ingest: OktaEventIngest;
   public readonly worker: OffboardingWorker;
   public readonly alarms: OffboardingAlarms;
+  /** The System Log poller (source "poll" or "stream+poll"). */
+  public readonly poller: OktaSystemLogPoller | undefined;
+  /** The Event Hook receiver (when `eventHookSecretArn` is set). */
+  public readonly eventHook: OktaEventHookReceiver | undefined;
 
   constructor(scope: Construct, id: string, props: OffboardingStackProps) {
     super(scope, id, {
@@ -40,19 +47,31 @@ export class OffboardingStack extends Stack {
     this.config = config;
     this.workerSecret = secretsmanager.Secret.fromSecretCompleteArn(this, "Secret", config.secretArn);
 
-    if (config.existingEventSourceName !== undefined) {
+    this.oktaAdminSecret =
+      config.oktaAdminSecretArn === undefined
+        ? undefined
+        : secretsmanager.Secret.fromSecretCompleteArn(this, "OktaAdminSecret", config.oktaAdminSecretArn);
+    /** The admin secret where an admin API is called; validateConfig names the key when it is missing. */
+    const adminSecret = (what: string): secretsmanager.ISecret => {
+      if (this.oktaAdminSecret === undefined) {
+        throw new ConfigError(`oktaAdminSecretArn is required for ${what} (the Okta admin secret)`);
+      }
+      return this.oktaAdminSecret;
+    };
+
+    const source = config.source ?? "stream+poll";
+    if (source === "poll") {
       this.logStream = undefined;
-      this.oktaAdminSecret = undefined;
+      this.partnerEventSourceName = undefined;
+    } else if (config.existingEventSourceName !== undefined) {
+      this.logStream = undefined;
       this.partnerEventSourceName = config.existingEventSourceName;
     } else {
-      // validateConfig requires oktaAdminSecretArn when the stack creates the stream.
-      const adminSecretArn = config.oktaAdminSecretArn ?? "";
-      this.oktaAdminSecret = secretsmanager.Secret.fromSecretCompleteArn(this, "OktaAdminSecret", adminSecretArn);
       this.logStream = new OktaLogStream(this, "OktaLogStream", {
         oktaOrgUrl: config.oktaOrgUrl,
         ...(config.oktaCustomDomains === undefined ? {} : { customDomains: config.oktaCustomDomains }),
         ...(config.oktaOrgName === undefined ? {} : { oktaOrgName: config.oktaOrgName }),
-        apiTokenSecret: this.oktaAdminSecret,
+        apiTokenSecret: adminSecret("the log stream custom resource"),
         name: config.logStreamName ?? DEFAULTS.logStreamName,
         eventSourceName: config.eventSourceName ?? DEFAULTS.eventSourceName,
       });
@@ -67,7 +86,7 @@ export class OffboardingStack extends Stack {
       visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * DEFAULTS.visibilityTimeoutFactor),
     });
     // Okta creates the partner event source when the stream is created; the bus can only follow it.
-    if (this.logStream !== undefined) this.ingest.eventBus.node.addDependency(this.logStream.customResource);
+    if (this.logStream !== undefined) this.ingest.eventBus?.node.addDependency(this.logStream.customResource);
 
     this.worker = new OffboardingWorker(this, "Worker", {
       queue: this.ingest.queue,
@@ -101,7 +120,42 @@ export class OffboardingStack extends Stack {
       ...(config.alarmEmail === undefined ? {} : { notificationEmails: [config.alarmEmail] }),
     });
 
-    new CfnOutput(this, "EventBusName", { value: this.ingest.eventBus.eventBusName });
+    this.poller =
+      source === "stream"
+        ? undefined
+        : new OktaSystemLogPoller(this, "Poller", {
+            oktaOrgUrl: config.oktaOrgUrl,
+            ...(config.oktaCustomDomains === undefined ? {} : { customDomains: config.oktaCustomDomains }),
+            // The System Log read-only credential lives in the worker's secret, never the admin token.
+            oktaSecret: this.workerSecret,
+            queue: this.ingest.queue,
+            ledgerTable: this.worker.ledgerTable,
+            ...(this.logStream !== undefined
+              ? { logStream: { id: this.logStream.logStreamId } }
+              : source === "stream+poll"
+                ? { logStream: { name: config.logStreamName ?? DEFAULTS.logStreamName } }
+                : {}),
+            ...(config.autoReactivateStream === "true"
+              ? { autoReactivateWith: adminSecret("autoReactivateStream") }
+              : {}),
+            ...(this.alarms.topic !== undefined ? { alarmTopic: this.alarms.topic } : {}),
+          });
+    this.eventHook =
+      config.eventHookSecretArn === undefined
+        ? undefined
+        : new OktaEventHookReceiver(this, "EventHook", {
+            oktaOrgUrl: config.oktaOrgUrl,
+            ...(config.oktaCustomDomains === undefined ? {} : { customDomains: config.oktaCustomDomains }),
+            queue: this.ingest.queue,
+            hookSecret: secretsmanager.Secret.fromSecretCompleteArn(this, "EventHookSecret", config.eventHookSecretArn),
+            adminSecret: adminSecret("registering the Event Hook"),
+            ...(this.alarms.topic !== undefined ? { alarmTopic: this.alarms.topic } : {}),
+          });
+
+    if (this.ingest.eventBus !== undefined) {
+      new CfnOutput(this, "EventBusName", { value: this.ingest.eventBus.eventBusName });
+    }
+    if (this.eventHook !== undefined) new CfnOutput(this, "EventHookUrl", { value: this.eventHook.url });
     new CfnOutput(this, "QueueUrl", { value: this.ingest.queue.queueUrl });
     new CfnOutput(this, "DeadLetterQueueUrl", { value: this.ingest.deadLetterQueue.queueUrl });
     new CfnOutput(this, "LedgerTableName", { value: this.worker.ledgerTable.tableName });

@@ -199,18 +199,20 @@ describe("IAM", () => {
     expect(wildcards).toEqual([]);
   });
 
-  it("uses a wildcard resource only for the provider framework invoking its own handler's versions", () => {
+  it("uses a wildcard resource only for a framework or schedule invoking its own function's versions", () => {
     const wildcardResources = statements().flatMap(([id, st]) =>
       asArray(st.Resource)
         .filter((r) => JSON.stringify(r).includes("*"))
         .map((r) => `${id}: ${JSON.stringify(r)} (${asArray(st.Action).join(",")})`),
     );
     const handlerId = s.stack.getLogicalId(s.stack.logStream!.handler.function.node.defaultChild as never);
+    const pollerId = s.stack.getLogicalId(s.stack.poller!.handler.function.node.defaultChild as never);
 
     expect(wildcardResources).toEqual([
       expect.stringMatching(
         new RegExp(`^OktaLogStreamFrameworkRole.*${handlerId}.*:\\*.*\\(lambda:InvokeFunction\\)$`),
       ),
+      expect.stringMatching(new RegExp(`^SchedulerRoleForTarget.*${pollerId}.*:\\*.*\\(lambda:InvokeFunction\\)$`)),
     ]);
   });
 
@@ -233,7 +235,7 @@ describe("alarms", () => {
     });
   });
 
-  it("alarms on oldest message age, worker errors and throttles, and rule target failures", () => {
+  it("alarms on oldest message age, worker errors and throttles, rule target failures, and the poller and log stream", () => {
     const metrics = resourcesOfType(s.template, "AWS::CloudWatch::Alarm").map(([, a]) => a.Properties?.MetricName);
 
     expect(metrics.sort()).toEqual(
@@ -244,6 +246,11 @@ describe("alarms", () => {
         "FailedInvocations",
         "InvocationsFailedToBeSentToDlq",
         "Throttles",
+        // The System Log poller (default source "stream+poll"): its errors, that it runs, the stream's health.
+        "Errors",
+        "Invocations",
+        "LogStreamDeactivations",
+        "LogStreamInactive",
       ].sort(),
     );
   });

@@ -5,6 +5,17 @@
  *
  * @packageDocumentation
  */
+
+export {
+  deliverEventHook,
+  type FakeEventHook,
+  type FakeLogEvent,
+  type FakeOkta,
+  type FakeStream,
+  fakeLogEvent,
+  type RecordedCall,
+  startFakeOkta,
+} from "./fake-okta.ts";
 export { describeLedgerContract, type LedgerLayerFactory } from "./ledger-contract.ts";
 export { type Handler, type Loopback, type RecordedRequest, type Reply, startLoopback } from "./loopback.ts";
 export {
