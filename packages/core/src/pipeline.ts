@@ -150,7 +150,7 @@ const runSink = Effect.fnUntraced(function* (
 
   const exit = yield* Effect.exit(
     sink
-      .deliver(event, { ...context, idempotencyKey: `${event.id}:${name}` })
+      .deliver(event, { ...context, idempotencyKey: `${event.id}:${name}`, coordination: ledger })
       .pipe(Effect.timeout(Duration.millis(sinkTimeoutMs))),
   );
   if (Exit.isSuccess(exit)) {

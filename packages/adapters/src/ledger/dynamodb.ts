@@ -27,6 +27,9 @@ import { Clock, Duration, Effect, Layer } from "effect";
  *   A claim is one conditional UpdateItem: it succeeds only when no item exists or the existing lease has
  *   expired, so two workers can never both hold (E, S); a crashed attempt's lease simply runs out.
  * - Case of subject user U: `pk = case#U`, `sk = case`, with the CaseRecord as JSON in `record`.
+ * - Shared coordination record K (per-channel pacing, burst digests): `pk = shared#K`, `sk = shared`,
+ *   with `value`, `version` and `validUntil` (epoch ms); each write is a PutItem conditioned on the
+ *   version read (compare-and-set).
  *
  * Every failure (throttling, network, missing table) is a LedgerError, which the core treats as
  * transient: the record is redelivered later and nothing is delivered without a claim.
@@ -64,6 +67,7 @@ const deliveryKey = (eventId: string, sink: string): Item => ({
   sk: { S: `sink#${sink}` },
 });
 const caseKey = (subjectId: string): Item => ({ pk: { S: `case#${subjectId}` }, sk: { S: "case" } });
+const sharedKey = (key: string): Item => ({ pk: { S: `shared#${key}` }, sk: { S: "shared" } });
 
 const num = (v: AttributeValue | undefined): number | undefined => (v?.N === undefined ? undefined : Number(v.N));
 
@@ -229,7 +233,56 @@ export const makeDynamoDbLedger = (
     ).pipe(Effect.catch((e) => (e.conditionFailed ? Effect.void : Effect.fail(fail("PutItem")(e)))));
   });
 
-  return DeliveryLedger.of({ claim, complete, release, getCase, putCase });
+  const getShared = Effect.fn("DynamoDbLedger.getShared")(function* (key: string) {
+    const now = yield* Clock.currentTimeMillis;
+    const out = yield* send("GetItem", (abortSignal) =>
+      client.send(new GetItemCommand({ TableName: tableName, Key: sharedKey(key), ConsistentRead: true }), {
+        abortSignal,
+      }),
+    ).pipe(Effect.mapError(fail("GetItem")));
+    const item = out.Item;
+    if (item?.value?.S === undefined || (num(item.validUntil) ?? 0) <= now) return undefined;
+    return { value: item.value.S, version: num(item.version) ?? 0 };
+  });
+
+  const putShared = Effect.fn("DynamoDbLedger.putShared")(function* (
+    key: string,
+    value: string,
+    expected: number | undefined,
+    ttlMs: number,
+  ) {
+    const now = yield* Clock.currentTimeMillis;
+    return yield* send("PutItem", (abortSignal) =>
+      client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            ...sharedKey(key),
+            value: { S: value },
+            version: { N: String((expected ?? 0) + 1) },
+            validUntil: { N: String(now + ttlMs) },
+            updatedAt: { N: String(now) },
+            // Kept a day past its validity: DynamoDB's TTL deletion is lazy, validUntil is what counts.
+            expiresAt: { N: String(Math.ceil((now + ttlMs + DAY_MS) / 1000)) },
+          },
+          ConditionExpression:
+            expected === undefined
+              ? "attribute_not_exists(pk) OR validUntil <= :now"
+              : "version = :expected AND validUntil > :now",
+          ExpressionAttributeValues: {
+            ":now": { N: String(now) },
+            ...(expected !== undefined && { ":expected": { N: String(expected) } }),
+          },
+        }),
+        { abortSignal },
+      ),
+    ).pipe(
+      Effect.as(true),
+      Effect.catch((e) => (e.conditionFailed ? Effect.succeed(false) : Effect.fail(fail("PutItem")(e)))),
+    );
+  });
+
+  return DeliveryLedger.of({ claim, complete, release, getCase, putCase, getShared, putShared });
 };
 
 export const DynamoDbLedger = {

@@ -43,6 +43,12 @@ const MIGRATIONS: ReadonlyArray<string> = [
      record_json TEXT    NOT NULL,
      updated_at  INTEGER NOT NULL
    ) WITHOUT ROWID;`,
+  `CREATE TABLE shared (
+     key         TEXT    NOT NULL PRIMARY KEY,
+     value       TEXT    NOT NULL,
+     version     INTEGER NOT NULL,
+     valid_until INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
 ];
 
 /** The schema version this code writes. */
@@ -131,6 +137,21 @@ const ledgerOver = (db: BetterSqlite3.Database): DeliveryLedger["Service"] => {
      WHERE json_extract(excluded.record_json, '$.lastPublished') >= json_extract(cases.record_json, '$.lastPublished')`,
   );
 
+  const readShared = db.prepare<{ key: string; now: number }, { value: string; version: number }>(
+    `SELECT value, version FROM shared WHERE key = :key AND valid_until > :now`,
+  );
+  const writeShared = db.prepare<{ key: string; value: string; version: number; validUntil: number }>(
+    `INSERT INTO shared (key, value, version, valid_until) VALUES (:key, :value, :version, :validUntil)
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.version, valid_until = excluded.valid_until`,
+  );
+  const putSharedTx = db.transaction(
+    (key: string, value: string, expected: number | undefined, now: number, ttlMs: number): boolean => {
+      if (readShared.get({ key, now })?.version !== expected) return false;
+      writeShared.run({ key, value, version: (expected ?? 0) + 1, validUntil: now + ttlMs });
+      return true;
+    },
+  );
+
   const claimTx = db.transaction((eventId: string, sink: string, now: number, leaseMs: number): Claim => {
     const token = randomUUID();
     const leaseUntil = now + leaseMs;
@@ -173,6 +194,17 @@ const ledgerOver = (db: BetterSqlite3.Database): DeliveryLedger["Service"] => {
         attempt(`write of the case of ${record.subjectId}`, () => {
           writeCase.run({ subjectId: record.subjectId, record: JSON.stringify(record), now });
         }),
+      ),
+    getShared: (key) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        attempt(`read of shared record ${key}`, () => {
+          const row = readShared.get({ key, now });
+          return row === undefined ? undefined : { value: row.value, version: row.version };
+        }),
+      ),
+    putShared: (key, value, expected, ttlMs) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        attempt(`write of shared record ${key}`, () => putSharedTx.immediate(key, value, expected, now, ttlMs)),
       ),
   };
 };

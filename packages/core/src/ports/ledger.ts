@@ -31,6 +31,34 @@ export interface CaseRecord {
 }
 
 /**
+ * A small record shared by every writer (every Lambda invocation and self-hosted worker on this
+ * ledger), for coordination that is not a delivery: per-channel pacing, burst digests, notes an
+ * attempt leaves for the next. The value is opaque text (JSON, chosen by its user); `version` grows by
+ * one on each write, so a read-modify-write is a compare-and-set (`putShared` with the version read).
+ */
+export interface SharedRecord {
+  readonly value: string;
+  readonly version: number;
+}
+
+/** The part of the ledger sinks may use to coordinate with each other (pacing, digests). */
+export interface Coordination {
+  /** The record under `key`, or undefined when there is none (or it has expired). */
+  readonly getShared: (key: string) => Effect.Effect<SharedRecord | undefined, LedgerError>;
+  /**
+   * Writes `value` under `key` when the stored version is still `expected` (undefined: only when there
+   * is no record, or it has expired); true when written (its version is then `expected + 1`, or 1),
+   * false when another writer got there first. The record may be forgotten `ttlMs` after this write.
+   */
+  readonly putShared: (
+    key: string,
+    value: string,
+    expected: number | undefined,
+    ttlMs: number,
+  ) => Effect.Effect<boolean, LedgerError>;
+}
+
+/**
  * The delivery ledger: at most one successful delivery per (event id, sink), with leases so a crashed
  * attempt is retried once its lease expires; and one case record per subject user.
  */
@@ -50,7 +78,7 @@ export class DeliveryLedger extends Context.Service<
     readonly getCase: (subjectId: string) => Effect.Effect<CaseRecord | undefined, LedgerError>;
     /** Stores the case, unless the stored one already holds a later event (`lastPublished`): never goes back in time. */
     readonly putCase: (record: CaseRecord) => Effect.Effect<void, LedgerError>;
-  }
+  } & Coordination
 >()("offboard/DeliveryLedger") {
   /** A ledger in memory: for tests, benchmarks and one-shot runs. Uses effect's Clock for leases. */
   static readonly inMemory = (): Layer.Layer<DeliveryLedger> => Layer.sync(DeliveryLedger, () => makeInMemoryLedger());
@@ -66,6 +94,11 @@ let tokenCounter = 0;
 export const makeInMemoryLedger = (): DeliveryLedger["Service"] => {
   const deliveries = new Map<string, Entry>();
   const cases = new Map<string, CaseRecord>();
+  const shared = new Map<string, SharedRecord & { readonly expiresAt: number }>();
+  const liveShared = (key: string, now: number) => {
+    const r = shared.get(key);
+    return r !== undefined && r.expiresAt > now ? r : undefined;
+  };
   const key = (eventId: string, sink: string) => `${eventId}\u0000${sink}`;
   return {
     claim: (eventId, sink, leaseMs) =>
@@ -95,6 +128,17 @@ export const makeInMemoryLedger = (): DeliveryLedger["Service"] => {
       Effect.sync(() => {
         const current = cases.get(record.subjectId);
         if (current === undefined || record.lastPublished >= current.lastPublished) cases.set(record.subjectId, record);
+      }),
+    getShared: (key) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const r = liveShared(key, now);
+        return r === undefined ? undefined : { value: r.value, version: r.version };
+      }),
+    putShared: (key, value, expected, ttlMs) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        if (liveShared(key, now)?.version !== expected) return false;
+        shared.set(key, { value, version: (expected ?? 0) + 1, expiresAt: now + ttlMs });
+        return true;
       }),
   };
 };
