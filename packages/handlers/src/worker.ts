@@ -262,7 +262,7 @@ export const runWorker = async (options: WorkerOptions): Promise<WorkerStats> =>
       },
     );
   }
-  const handler = makeSqsHandler(runtime);
+  const handler = makeSqsHandler(runtime, { sqs, queueUrlOf: () => options.queueUrl });
   const stats = { batches: 0, received: 0, deleted: 0, failed: 0 };
   const batchSize = Math.min(10, Math.max(1, options.batchSize ?? 10));
   const waitTimeSeconds = Math.min(20, Math.max(0, options.waitTimeSeconds ?? 20));

@@ -1,5 +1,6 @@
 /** Test support shared by the packages' tests. Not published; never imported by src code. */
 
+export * from "./fake-slack.ts";
 export * from "./ledger-contract.ts";
 export * from "./loopback.ts";
 export * from "./moto.ts";

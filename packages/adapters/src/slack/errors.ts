@@ -106,3 +106,14 @@ export const classifySlackError = (cause: unknown, what: string): SinkError => {
       });
   }
 };
+
+/**
+ * A failure after which Slack may have acted all the same: an HTTP 5xx, no answer in time, a reset
+ * connection, or something unforeseen. Before posting again, look for the message.
+ */
+export const isAmbiguous = (e: SinkError): boolean =>
+  e.code === "timeout" ||
+  e.code === "network" ||
+  e.code === "unknown" ||
+  e.code === "fatal_error" ||
+  (e.code !== undefined && /^http_5\d\d$/.test(e.code));
