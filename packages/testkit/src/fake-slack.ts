@@ -34,6 +34,8 @@ export type SlackFault = { readonly clean: Reply } | { readonly acted: Reply } |
 export interface FakeSlackCall {
   readonly method: string;
   readonly req: RecordedRequest;
+  /** When it arrived (epoch ms). */
+  readonly at: number;
 }
 
 export interface FakeSlackOptions {
@@ -80,6 +82,15 @@ const parseJson = (s: string | undefined): unknown => {
   } catch {
     return undefined;
   }
+};
+
+/** The file's bytes from an upload: the one part of a multipart/form-data body, or the raw body. */
+const fileContent = (req: RecordedRequest): string => {
+  const boundary = /boundary=([^;]+)/.exec(String(req.headers["content-type"] ?? ""))?.[1];
+  if (boundary === undefined) return req.body;
+  const start = req.body.indexOf("\r\n\r\n");
+  const end = req.body.lastIndexOf(`\r\n--${boundary}`);
+  return start < 0 || end < start ? req.body : req.body.slice(start + 4, end);
 };
 
 export const startFakeSlack = async (options: FakeSlackOptions = {}): Promise<FakeSlack> => {
@@ -154,7 +165,7 @@ export const startFakeSlack = async (options: FakeSlackOptions = {}): Promise<Fa
         const id = req.path.split("/").pop() ?? "";
         const p = pendingUploads.get(id);
         if (p === undefined) return { status: 404, body: "no such upload" };
-        p.content = req.body;
+        p.content = fileContent(req);
         return { status: 200, body: `OK - ${req.body.length}` };
       }
       case "files.completeUploadExternal": {
@@ -185,7 +196,7 @@ export const startFakeSlack = async (options: FakeSlackOptions = {}): Promise<Fa
     if (method !== "upload" && options.token !== undefined && req.headers.authorization !== `Bearer ${options.token}`) {
       return { body: { ok: false, error: "invalid_auth" } };
     }
-    const call = { method, req };
+    const call = { method, req, at: Date.now() };
     if (WRITES.has(method)) writes.push(call);
     if (method === "chat.postMessage" && options.postIntervalMs !== undefined) {
       const channel = field(req, "channel") ?? "";

@@ -69,7 +69,7 @@ export const slackSink: SinkDefinition<SlackSettings> = {
       digestUpdateMs: digestUpdateSeconds * 1000,
       paceIntervalMs: 1_100,
       paceBurst: 2,
-      maxWaitMs: 2_500,
+      maxWaitMs: 2_000,
     };
   },
   make: makeSlackSink,

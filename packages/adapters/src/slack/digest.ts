@@ -60,6 +60,8 @@ export interface WindowState {
    * digest before it closed): as long as it is set, someone comes back for the final rewrite.
    */
   readonly duty?: string | undefined;
+  /** When the last member joined (epoch ms): the digest closes once joins have stopped for a while. */
+  readonly lastJoinAt?: number;
   /** The digest's first post may have reached Slack without our knowing its ts: look it up first. */
   readonly posting?: boolean;
 }
@@ -78,6 +80,13 @@ export const EMPTY_WINDOW: WindowState = {
 const WINDOW_TTL_MS = 7 * 86_400_000;
 /** After a window's end, how long before its digest counts as closed (late deliveries from Okta). */
 export const CLOSE_GRACE_MS = 2_000;
+
+/**
+ * When the digest closes (its CSV is attached): after the window's end, and once no member has joined
+ * for `quietMs` (a backlog of an old window is still gathered into one digest while it drains).
+ */
+export const closesAt = (window: Window, state: WindowState, quietMs: number): number =>
+  Math.max(window.end + CLOSE_GRACE_MS, (state.lastJoinAt ?? 0) + quietMs);
 const MAX_ROUNDS = 80;
 
 export interface Window {
@@ -174,7 +183,7 @@ export const admit = Effect.fnUntraced(function* (
       const previous = yield* readWindow(coordination, previousWindowKey);
       previousBurst = previous.state.count > limit;
     }
-    const result = yield* updateWindow<Admitted | "again">(coordination, window.key, (s) => {
+    const result = yield* updateWindow<Admitted | "again">(coordination, window.key, (s, now) => {
       if (s.marks[event.id] !== undefined) return { keep: "again" };
       const digest = s.count >= limit || previousBurst === true;
       return {
@@ -183,6 +192,7 @@ export const admit = Effect.fnUntraced(function* (
           count: s.count + 1,
           marks: { ...s.marks, [event.id]: digest ? "d" : "s" },
           members: digest ? [...s.members, memberOf(event)] : s.members,
+          ...(digest && { lastJoinAt: now }),
         },
         result: { admission: digest ? "digest" : "single", ambiguous: false },
       };

@@ -7,7 +7,7 @@ import { makeSlackClient } from "./client.ts";
 import {
   admit,
   buildDigest,
-  CLOSE_GRACE_MS,
+  closesAt,
   csvFileName,
   digestCsv,
   markSingle,
@@ -199,7 +199,7 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
       let ambiguous = ambiguousAtStart;
       for (let posts = 0; ; posts++) {
         if (ambiguous) {
-          const found = yield* findPosted(channel, content.metadata, threadTs);
+          const found = yield* findPosted(channel, content.metadata, threadTs).pipe(Effect.tapError(() => onAmbiguous));
           if (found !== undefined) {
             yield* Effect.logInfo(`Slack already had the message (${found.ts}); adopting it instead of posting again`);
             return { ...found, adopted: true };
@@ -310,7 +310,7 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
       const now = yield* Clock.currentTimeMillis;
       const { state } = yield* readWindow(coordination, window.key).pipe(Effect.mapError(ledgerDown));
       if (state.leaseToken !== token) return;
-      const closed = now >= window.end + CLOSE_GRACE_MS;
+      const closed = now >= closesAt(window, state, settings.digestUpdateMs);
       const members = state.members;
       const content = buildDigest(window, members, closed);
       let ts = state.ts;
@@ -405,7 +405,8 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
         const now = yield* Clock.currentTimeMillis;
         const { state } = yield* readWindow(coordination, window.key).pipe(Effect.mapError(ledgerDown));
         const index = state.members.findIndex((m) => m.id === event.id);
-        const closed = now >= window.end + CLOSE_GRACE_MS;
+        const closeAt = closesAt(window, state, settings.digestUpdateMs);
+        const closed = now >= closeAt;
         const shown = state.ts !== undefined && index >= 0 && state.rendered > index;
         if (shown && (state.duty !== event.id || (state.final && closed))) return digestReceipt(window, state, event);
         const due = state.ts === undefined || state.rendered < state.members.length || (closed && !state.final);
@@ -419,7 +420,7 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
           continue;
         }
         let until = state.leaseUntil > now ? state.leaseUntil : due ? dueAt : now + settings.digestUpdateMs;
-        if (shown && state.duty === event.id) until = Math.max(until, window.end + CLOSE_GRACE_MS);
+        if (shown && state.duty === event.id) until = Math.max(until, closeAt);
         const waitMs = Math.max(200, until - now + 100);
         if (now + waitMs - started <= settings.maxWaitMs) {
           yield* Effect.sleep(Duration.millis(waitMs));

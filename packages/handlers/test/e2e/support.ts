@@ -411,7 +411,12 @@ export const startFakeJira = async (): Promise<FakeJira> => {
 // ── The offboard worker process ──────────────────────────────────────────────────────────────────
 
 /** The environment a worker needs: moto (standard AWS variables), the secret, the vendors, the ledger. */
-export const workerEnv = (moto: Moto, stack: Stack, slack: FakeSlack, jira: FakeJira): Record<string, string> => ({
+export const workerEnv = (
+  moto: Moto,
+  stack: Stack,
+  slack: { readonly server: Loopback },
+  jira: { readonly server: Loopback },
+): Record<string, string> => ({
   ...moto.env,
   OFFBOARD_SECRET_ARN: stack.secretArn,
   SLACK_CHANNEL_ID: "C0123456789",
