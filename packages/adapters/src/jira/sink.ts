@@ -3,7 +3,7 @@ import { RECEIPT_REF, refNamesArtefact, SinkError } from "@offboard/core";
 import { Duration, Effect, Schedule } from "effect";
 import type { Version3Models, Version3Parameters } from "jira.js";
 import { duplicateGuardJql, makeJiraClient } from "./client.ts";
-import { classifyJiraError, neverSent } from "./errors.ts";
+import { backoffMs, classifyJiraError, neverSent } from "./errors.ts";
 import { buildJiraComment, buildJiraIssueFields, JIRA_PROPERTY_KEY, offboardProperty } from "./issue.ts";
 import { JIRA_SINK, type JiraSettings } from "./settings.ts";
 
@@ -20,6 +20,9 @@ interface SearchIssue {
   readonly properties?: Readonly<Record<string, unknown>>;
 }
 
+/** The longest an attempt waits for Jira's 429 before handing the record back to the queue for that long. */
+const JIRA_MAX_WAIT_MS = 2_000;
+
 /** Builds the Jira sink (name "jira") from its settings. */
 export const makeJiraSink = (settings: JiraSettings): Sink => {
   const client = makeJiraClient(settings);
@@ -34,20 +37,45 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
   /**
    * Bounded retries of 5xx, 408 and network failures inside one attempt: at most `maxRetries`, none
    * started once `timeoutMs` has passed since the first try (so a slow Jira costs about two timeouts,
-   * not `maxRetries + 1`). 429 is not retried here: it goes back with Retry-After for the core.
-   * `retryable` narrows which transient failures may be repeated (the create: only those where the
-   * request never reached Jira).
+   * not `maxRetries + 1`). `retryable` narrows which transient failures may be repeated (the create:
+   * only those where the request never reached Jira). A 429 is retried once, after exactly the wait
+   * Jira named (Retry-After, X-RateLimit-Reset; without either, exponential backoff with jitter) when
+   * that is short; otherwise it goes back with the wait, for the record to return after it.
    */
   const retrying = <A>(eff: Effect.Effect<A, SinkError>, retryable: (e: SinkError) => boolean = () => true) =>
     Effect.suspend(() => {
       const start = Date.now();
-      return eff.pipe(
+      const bounded = eff.pipe(
         Effect.retry({
           schedule: Schedule.exponential(Duration.millis(100), 2),
           times: Math.max(0, settings.maxRetries),
           while: (e: SinkError) =>
             e.failure === "transient" && e.code !== "429" && retryable(e) && Date.now() - start < settings.timeoutMs,
         }),
+      );
+      return bounded.pipe(
+        Effect.catchIf(
+          (e) => e.code === "429",
+          (e) => {
+            const wait = e.retryAfterMs ?? backoffMs(0);
+            if (wait > JIRA_MAX_WAIT_MS) return Effect.fail(e);
+            return Effect.sleep(Duration.millis(wait)).pipe(
+              Effect.andThen(bounded),
+              Effect.mapError((again) =>
+                again.code === "429" && again.retryAfterMs === undefined
+                  ? new SinkError({
+                      sink: again.sink,
+                      failure: "transient",
+                      code: "429",
+                      message: `${again.message} (backing off)`,
+                      retryAfterMs: backoffMs(1),
+                      cause: again.cause,
+                    })
+                  : again,
+              ),
+            );
+          },
+        ),
       );
     });
 
@@ -179,17 +207,27 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
     // Transition first (repeating it is harmless: it is simply no longer offered), comment last.
     const name = settings.reactivateTransition;
     const applied = name !== undefined && event.kind === "reactivated" ? yield* transition(key, name) : undefined;
+    // Exactly once: each try first looks for the comment an earlier try (or attempt) may have made (it
+    // names this Okta event); comments are read back consistently, unlike the issue search.
     const comment = yield* retrying(
-      call("add comment", () =>
-        client.issueComments.addComment({
-          issueIdOrKey: key,
-          comment: buildJiraComment(
-            event,
-            ctx,
-            name !== undefined && applied !== undefined ? { name, applied } : undefined,
-          ) as unknown as Version3Models.Document,
-        }),
-      ),
+      Effect.gen(function* () {
+        const existing = yield* call("get comments", () =>
+          client.issueComments.getComments({ issueIdOrKey: key, orderBy: "-created", maxResults: 100 }),
+        );
+        const found = (existing.comments ?? []).find((c) => JSON.stringify(c.body ?? "").includes(event.id));
+        if (found !== undefined) return { id: found.id, adopted: true };
+        const added = yield* call("add comment", () =>
+          client.issueComments.addComment({
+            issueIdOrKey: key,
+            comment: buildJiraComment(
+              event,
+              ctx,
+              name !== undefined && applied !== undefined ? { name, applied } : undefined,
+            ) as unknown as Version3Models.Document,
+          }),
+        );
+        return { id: added.id, adopted: false };
+      }),
     );
     return {
       sink: JIRA_SINK,
@@ -197,6 +235,7 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
       url: issue.url ?? browse(key),
       detail: {
         ...(typeof comment.id === "string" && { comment: comment.id }),
+        ...(comment.adopted && { adopted: "comment found made by an earlier attempt" }),
         ...(name !== undefined && applied !== undefined && { transition: applied ? name : `${name} (not available)` }),
       },
     } satisfies Receipt;
