@@ -2,6 +2,7 @@ import type { DeliveryContext, OffboardingEvent, Receipt, Sink } from "@offboard
 import { RECEIPT_REF, refNamesArtefact, SinkError } from "@offboard/core";
 import { Duration, Effect, Schedule } from "effect";
 import type { Version3Models, Version3Parameters } from "jira.js";
+import { paced } from "../coordination/pacing.ts";
 import { duplicateGuardJql, makeJiraClient } from "./client.ts";
 import { backoffMs, classifyJiraError, neverSent } from "./errors.ts";
 import { buildJiraComment, buildJiraIssueFields, JIRA_PROPERTY_KEY, offboardProperty } from "./issue.ts";
@@ -22,6 +23,12 @@ interface SearchIssue {
 
 /** The longest an attempt waits for Jira's 429 before handing the record back to the queue for that long. */
 const JIRA_MAX_WAIT_MS = 2_000;
+
+/**
+ * Issue creation is paced for every writer on the ledger together: at most 5 a second after a burst
+ * of 10, well under Jira Cloud's per-site limits, so a layoff opens one ticket per user without 429s.
+ */
+const JIRA_CREATE_PACE = { intervalMs: 200, burst: 10 } as const;
 
 /** Builds the Jira sink (name "jira") from its settings. */
 export const makeJiraSink = (settings: JiraSettings): Sink => {
@@ -139,7 +146,29 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
         ...(existing.id !== undefined && { detail: { id: existing.id } }),
       } satisfies Receipt;
     }
-    const created = yield* createIssue(event, ctx);
+    const created = yield* paced(
+      ctx.coordination,
+      `jira-pace#${base}`,
+      JIRA_CREATE_PACE,
+      JIRA_MAX_WAIT_MS,
+      createIssue(event, ctx),
+      (waitMs) =>
+        new SinkError({
+          sink: JIRA_SINK,
+          failure: "transient",
+          code: "paced",
+          message: `Jira create issue: the next slot is ${Math.ceil(waitMs / 1000)} s away (shared pacing)`,
+          retryAfterMs: waitMs,
+        }),
+      (e) =>
+        new SinkError({
+          sink: JIRA_SINK,
+          failure: "transient",
+          code: "ledger",
+          message: `ledger unavailable: ${e.message}`,
+          cause: e,
+        }),
+    );
     if (typeof created.key !== "string") {
       return yield* new SinkError({
         sink: JIRA_SINK,

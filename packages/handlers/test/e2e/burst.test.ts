@@ -58,7 +58,11 @@ describe("a layoff-sized burst", () => {
     const stack = await createStack(moto, aws, "burst", { visibilitySeconds: 30, maxReceiveCount: 10 });
     const slack = await startFakeSlack({ postIntervalMs: 1_000, postBurst: 2, token: SLACK_TOKEN });
     const jira = await startFakeJira();
-    const env = { ...workerEnv(moto, stack, slack, jira), OFFBOARD_SINK_TIMEOUT_SECONDS: "10", OFFBOARD_LEASE_SECONDS: "30" };
+    const env = {
+      ...workerEnv(moto, stack, slack, jira),
+      OFFBOARD_SINK_TIMEOUT_SECONDS: "10",
+      OFFBOARD_LEASE_SECONDS: "30",
+    };
     expect((await runCli(["ledger", "create-table"], env)).code).toBe(0);
     const workers = [
       await spawnWorker(stack, env, ["--pollers", "3"]),
@@ -89,7 +93,11 @@ describe("a layoff-sized burst", () => {
           if (jira.issues.length < USERS) return false;
           return (await queueDepth(aws, stack.queueUrl)) === 0;
         },
-        { what: "every user to be named in Slack and the queue to drain", timeoutMs: 180_000 - (Date.now() - started), everyMs: 500 },
+        {
+          what: "every user to be named in Slack and the queue to drain",
+          timeoutMs: 180_000 - (Date.now() - started),
+          everyMs: 500,
+        },
       );
       drainedAfterMs = Date.now() - started;
     } finally {
@@ -119,7 +127,10 @@ describe("a layoff-sized burst", () => {
     expect([...issuesPerUser.values()].every((n) => n === 1)).toBe(true);
     // Each attached list names each of its users once.
     for (const f of slack.files) {
-      const ids = f.content.split("\r\n").slice(1).map((r) => r.split(",")[0]);
+      const ids = f.content
+        .split("\r\n")
+        .slice(1)
+        .map((r) => r.split(",")[0]);
       expect(new Set(ids).size).toBe(ids.length);
     }
   }, 300_000);
