@@ -1,6 +1,6 @@
 import {
   type Coordination,
-  type LedgerError,
+  LedgerError,
   type LifecycleKind,
   type OffboardingEvent,
   personLabel,
@@ -10,22 +10,22 @@ import { Clock, Duration, Effect } from "effect";
 import { clipMrkdwn, escapeMrkdwn, SLACK_LIMITS, type SlackBlock } from "./message.ts";
 
 /**
- * Burst digests: the state of one digest window of one channel, kept in a shared ledger record so every
+ * Burst digests: the state of one digest window of one channel, kept in shared ledger records so every
  * writer (Lambda invocations, self-hosted workers) sees the same window. Windows are cut by the events'
  * Okta `published` time, so an event lands in the same window on every attempt. Within a window the
  * first `threshold` alerts are posted one by one; further alerts join the window's digest (one message,
  * rewritten while the burst lasts, with the complete list as a CSV in its thread once the window has
  * closed). When the previous window was a burst, every alert of this one joins its digest at once.
+ *
+ * Three kinds of record, all small, so that hundreds of writers can change them with compare-and-set:
+ * - the window's head (`slack-window#<channel>#<start>`): counts, the digest's ts, who rewrites it now;
+ * - each event's admission (`slack-admit#<event id>`): alone or in the digest, and where;
+ * - the members, 25 to a chunk (`slack-window#<channel>#<start>#<n>`), each chunk remembering how many
+ *   of its members the digest message has shown.
  */
 
-/** How an event was admitted to its window: posted alone, or joined the digest. */
-export type Admission = "single" | "digest";
-
-/**
- * The window's mark for each event admitted: `s` posted alone; `a` posted alone, but an attempt ended
- * after a failure where Slack may have posted it (the next attempt looks for it first); `d` in the digest.
- */
-type Mark = "s" | "a" | "d";
+/** How an event was admitted to its window: posted alone (`a`: an attempt may have posted it), or in the digest. */
+export type Mode = "s" | "a" | "d";
 
 /** One user in a digest. */
 export interface DigestMember {
@@ -36,19 +36,15 @@ export interface DigestMember {
   readonly user: string;
   readonly login: string;
   readonly actor: string;
-  /** A follow-up (reactivated, unsuspended) that arrived for this user after the digest named them. */
-  readonly followUp?: LifecycleKind;
 }
 
 export interface WindowState {
   /** Alerts admitted to this window (alone or in the digest). */
   readonly count: number;
-  readonly marks: Readonly<Record<string, Mark>>;
-  readonly members: ReadonlyArray<DigestMember>;
+  /** Members of the digest (positions handed out). */
+  readonly members: number;
   /** The digest message, once posted. */
   readonly ts?: string | undefined;
-  /** How many members the digest message showed at its last rewrite. */
-  readonly rendered: number;
   readonly renderedAt: number;
   /** The last rewrite came after the window closed and attached the CSV. */
   readonly final: boolean;
@@ -64,22 +60,43 @@ export interface WindowState {
   readonly lastJoinAt?: number;
   /** The digest's first post may have reached Slack without our knowing its ts: look it up first. */
   readonly posting?: boolean;
+  /** Follow-ups of members (by the member's event id), shown at the next rewrite. */
+  readonly followUps?: Readonly<Record<string, LifecycleKind>>;
 }
 
-export const EMPTY_WINDOW: WindowState = {
-  count: 0,
-  marks: {},
-  members: [],
-  rendered: 0,
-  renderedAt: 0,
-  final: false,
-  leaseUntil: 0,
-};
+interface Admission {
+  readonly mode: Mode;
+  /** The member's position in the digest. */
+  readonly position?: number;
+}
+
+interface Chunk {
+  readonly members: ReadonlyArray<DigestMember>;
+  /** How many of `members` the digest message has shown. */
+  readonly shown: number;
+}
+
+export const EMPTY_WINDOW: WindowState = { count: 0, members: 0, renderedAt: 0, final: false, leaseUntil: 0 };
+const EMPTY_CHUNK: Chunk = { members: [], shown: 0 };
+export const CHUNK_SIZE = 25;
 
 /** How long window records are kept (a follow-up marks its user in the digest for this long). */
 const WINDOW_TTL_MS = 7 * 86_400_000;
 /** After a window's end, how long before its digest counts as closed (late deliveries from Okta). */
 export const CLOSE_GRACE_MS = 2_000;
+const MAX_ROUNDS = 80;
+
+export interface Window {
+  readonly channel: string;
+  readonly start: number;
+  readonly end: number;
+  /** The head record's key. */
+  readonly key: string;
+}
+
+export const windowKey = (channel: string, start: number) => `slack-window#${channel}#${start}`;
+const chunkKey = (window: Window, n: number) => `${window.key}#${n}`;
+const admissionKey = (eventId: string) => `slack-admit#${eventId}`;
 
 /**
  * When the digest closes (its CSV is attached): after the window's end, and once no member has joined
@@ -87,17 +104,6 @@ export const CLOSE_GRACE_MS = 2_000;
  */
 export const closesAt = (window: Window, state: WindowState, quietMs: number): number =>
   Math.max(window.end + CLOSE_GRACE_MS, (state.lastJoinAt ?? 0) + quietMs);
-const MAX_ROUNDS = 80;
-
-export interface Window {
-  readonly channel: string;
-  readonly start: number;
-  readonly end: number;
-  /** The shared record's key. */
-  readonly key: string;
-}
-
-export const windowKey = (channel: string, start: number) => `slack-window#${channel}#${start}`;
 
 /** The window an event belongs to: by its `published` time (now, when Okta's date is unusable). */
 export const windowOf = (channel: string, event: OffboardingEvent, windowMs: number, now: number): Window => {
@@ -107,41 +113,52 @@ export const windowOf = (channel: string, event: OffboardingEvent, windowMs: num
   return { channel, start, end: start + windowMs, key: windowKey(channel, start) };
 };
 
-const parse = (value: string | undefined): WindowState => {
-  if (value === undefined) return EMPTY_WINDOW;
+const parse = <A>(value: string | undefined, empty: A): A => {
+  if (value === undefined) return empty;
   try {
-    return { ...EMPTY_WINDOW, ...(JSON.parse(value) as Partial<WindowState>) };
+    return { ...empty, ...(JSON.parse(value) as Partial<A>) };
   } catch {
-    return EMPTY_WINDOW;
+    return empty;
   }
 };
-
-export const readWindow = (coordination: Coordination, key: string) =>
-  Effect.map(coordination.getShared(key), (r) => ({ state: parse(r?.value), version: r?.version }));
 
 const backoff = (round: number) =>
   Effect.sleep(Duration.millis(Math.floor(Math.random() * Math.min(60, 5 + round * 3))));
 
 /**
- * Read-modify-write of a window with compare-and-set. `f` returns the new state and a result, or
- * `undefined` to leave the record as it is (then `keep` gives the result).
+ * Read-modify-write of a shared JSON record with compare-and-set. `f` returns the new value and a
+ * result, or `{ keep }` to leave the record as it is.
  */
-export const updateWindow = <A>(
+const update = <S, A>(
   coordination: Coordination,
   key: string,
-  f: (state: WindowState, now: number) => { readonly state: WindowState; readonly result: A } | { readonly keep: A },
+  empty: S,
+  f: (state: S, now: number) => { readonly state: S; readonly result: A } | { readonly keep: A },
 ): Effect.Effect<A, LedgerError> =>
   Effect.gen(function* () {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const now = yield* Clock.currentTimeMillis;
-      const { state, version } = yield* readWindow(coordination, key);
-      const next = f(state, now);
+      const current = yield* coordination.getShared(key);
+      const next = f(parse(current?.value, empty), now);
       if ("keep" in next) return next.keep;
-      if (yield* coordination.putShared(key, JSON.stringify(next.state), version, WINDOW_TTL_MS)) return next.result;
+      if (yield* coordination.putShared(key, JSON.stringify(next.state), current?.version, WINDOW_TTL_MS)) {
+        return next.result;
+      }
       yield* backoff(round);
     }
-    return yield* Effect.die(new Error(`digest window ${key} kept changing under ${MAX_ROUNDS} tries`));
+    return yield* Effect.fail(
+      new LedgerError({ message: `shared record ${key} kept changing under ${MAX_ROUNDS} tries` }),
+    );
   });
+
+export const readWindow = (coordination: Coordination, window: Window) =>
+  Effect.map(coordination.getShared(window.key), (r) => parse(r?.value, EMPTY_WINDOW));
+
+export const updateWindow = <A>(
+  coordination: Coordination,
+  window: Window,
+  f: (state: WindowState, now: number) => { readonly state: WindowState; readonly result: A } | { readonly keep: A },
+) => update(coordination, window.key, EMPTY_WINDOW, f);
 
 export const memberOf = (event: OffboardingEvent): DigestMember => ({
   id: event.id,
@@ -154,14 +171,23 @@ export const memberOf = (event: OffboardingEvent): DigestMember => ({
 });
 
 export interface Admitted {
-  readonly admission: Admission;
+  readonly digest: boolean;
   /** Set for a single whose earlier attempt may have posted it: look before posting. */
   readonly ambiguous: boolean;
+  readonly position?: number;
 }
 
+/** Puts the member into its chunk (idempotent). */
+const placeMember = (coordination: Coordination, window: Window, position: number, member: DigestMember) =>
+  update(coordination, chunkKey(window, Math.floor(position / CHUNK_SIZE)), EMPTY_CHUNK, (c) =>
+    c.members.some((m) => m.id === member.id)
+      ? { keep: undefined }
+      : { state: { ...c, members: [...c.members, member] }, result: undefined },
+  );
+
 /**
- * Admits the event to its window (once: a later attempt finds its mark). `threshold` 0 means no
- * digests: every alert is posted alone (the window still remembers ambiguous attempts).
+ * Admits the event to its window (once: a later attempt finds its admission). `threshold` 0 means no
+ * digests: every alert is posted alone (its admission still remembers ambiguous attempts).
  */
 export const admit = Effect.fnUntraced(function* (
   coordination: Coordination,
@@ -171,43 +197,103 @@ export const admit = Effect.fnUntraced(function* (
   previousWindowKey: string,
 ) {
   const limit = threshold > 0 ? threshold : Number.POSITIVE_INFINITY;
-  // Whether the previous window was a burst, read once (only when it could matter).
-  let previousBurst: boolean | undefined;
-  for (;;) {
-    const { state } = yield* readWindow(coordination, window.key);
-    const mark = state.marks[event.id];
-    if (mark !== undefined) {
-      return { admission: mark === "d" ? "digest" : "single", ambiguous: mark === "a" } satisfies Admitted;
+  const known = yield* coordination.getShared(admissionKey(event.id));
+  if (known !== undefined) {
+    const a = parse<Admission>(known.value, { mode: "s" });
+    if (a.mode === "d" && a.position !== undefined) {
+      yield* placeMember(coordination, window, a.position, memberOf(event));
     }
-    if (previousBurst === undefined && state.count < limit && Number.isFinite(limit)) {
-      const previous = yield* readWindow(coordination, previousWindowKey);
-      previousBurst = previous.state.count > limit;
-    }
-    const result = yield* updateWindow<Admitted | "again">(coordination, window.key, (s, now) => {
-      if (s.marks[event.id] !== undefined) return { keep: "again" };
-      const digest = s.count >= limit || previousBurst === true;
-      return {
-        state: {
-          ...s,
-          count: s.count + 1,
-          marks: { ...s.marks, [event.id]: digest ? "d" : "s" },
-          members: digest ? [...s.members, memberOf(event)] : s.members,
-          ...(digest && { lastJoinAt: now }),
-        },
-        result: { admission: digest ? "digest" : "single", ambiguous: false },
-      };
-    });
-    if (result !== "again") return result;
+    return {
+      digest: a.mode === "d",
+      ambiguous: a.mode === "a",
+      ...(a.position !== undefined && { position: a.position }),
+    } satisfies Admitted as Admitted;
   }
+  let previousBurst = false;
+  if (Number.isFinite(limit)) {
+    const head = yield* readWindow(coordination, window);
+    if (head.count < limit) {
+      const previous = yield* coordination.getShared(previousWindowKey);
+      previousBurst = parse(previous?.value, EMPTY_WINDOW).count > limit;
+    }
+  }
+  const admitted = yield* updateWindow<Admitted>(coordination, window, (s, now) => {
+    const digest = s.count >= limit || previousBurst;
+    return {
+      state: {
+        ...s,
+        count: s.count + 1,
+        ...(digest && { members: s.members + 1, lastJoinAt: now }),
+      },
+      result: { digest, ambiguous: false, ...(digest && { position: s.members }) },
+    };
+  });
+  const admission: Admission = {
+    mode: admitted.digest ? "d" : "s",
+    ...(admitted.position !== undefined && { position: admitted.position }),
+  };
+  yield* coordination.putShared(admissionKey(event.id), JSON.stringify(admission), undefined, WINDOW_TTL_MS);
+  if (admitted.position !== undefined) yield* placeMember(coordination, window, admitted.position, memberOf(event));
+  return admitted;
 });
 
-/** Marks a single as possibly posted (an attempt failed where Slack may have acted), or clean again. */
-export const markSingle = (coordination: Coordination, key: string, eventId: string, ambiguous: boolean) =>
-  updateWindow(coordination, key, (s) =>
-    s.marks[eventId] === (ambiguous ? "a" : "s")
-      ? { keep: undefined }
-      : { state: { ...s, marks: { ...s.marks, [eventId]: ambiguous ? "a" : "s" } }, result: undefined },
+/** Marks a single as possibly posted (an attempt failed where Slack may have acted). */
+export const markAmbiguous = (coordination: Coordination, eventId: string) =>
+  update<Admission, void>(coordination, admissionKey(eventId), { mode: "s" }, (a) =>
+    a.mode === "a" ? { keep: undefined } : { state: { ...a, mode: "a" }, result: undefined },
   );
+
+/** Whether an earlier attempt of this event ended unsure whether Slack posted it. */
+export const wasAmbiguous = (coordination: Coordination, eventId: string) =>
+  Effect.map(
+    coordination.getShared(admissionKey(eventId)),
+    (r) => parse<Admission>(r?.value, { mode: "s" }).mode === "a",
+  );
+
+/** Every member placed so far, chunk by chunk, with each chunk's size at reading. */
+export const readMembers = Effect.fnUntraced(function* (coordination: Coordination, window: Window, positions: number) {
+  const chunks = Math.ceil(positions / CHUNK_SIZE);
+  const read = yield* Effect.forEach(
+    Array.from({ length: chunks }, (_, n) => n),
+    (n) => Effect.map(coordination.getShared(chunkKey(window, n)), (r) => parse(r?.value, EMPTY_CHUNK)),
+    { concurrency: 4 },
+  );
+  return read;
+});
+
+/** After a rewrite: each chunk has been shown up to the size it had when read. */
+export const markShown = (coordination: Coordination, window: Window, sizes: ReadonlyArray<number>) =>
+  Effect.forEach(
+    sizes,
+    (size, n) =>
+      update(coordination, chunkKey(window, n), EMPTY_CHUNK, (c) =>
+        c.shown >= size ? { keep: undefined } : { state: { ...c, shown: size }, result: undefined },
+      ),
+    { concurrency: 4, discard: true },
+  );
+
+/** Whether the member with this event id is among the shown members of its chunk. */
+export const shownIn = (coordination: Coordination, window: Window, position: number, eventId: string) =>
+  Effect.map(coordination.getShared(chunkKey(window, Math.floor(position / CHUNK_SIZE))), (r) => {
+    const c = parse(r?.value, EMPTY_CHUNK);
+    return c.members.slice(0, c.shown).some((m) => m.id === eventId);
+  });
+
+/** A follow-up of a member: the digest marks the user at its next rewrite. */
+export const markFollowUp = (coordination: Coordination, window: Window, memberId: string, kind: LifecycleKind) =>
+  updateWindow(coordination, window, (s) =>
+    s.followUps?.[memberId] === kind
+      ? { keep: undefined }
+      : { state: { ...s, followUps: { ...s.followUps, [memberId]: kind } }, result: undefined },
+  );
+
+/** The window of a digest key (`slack-window#<channel>#<start>`), for a follow-up's receipt. */
+export const windowFromKey = (key: string, windowMs: number): Window | undefined => {
+  const m = /^slack-window#([^#]+)#(\d+)$/.exec(key);
+  if (m === null) return undefined;
+  const start = Number(m[2]);
+  return { channel: m[1] ?? "", start, end: start + windowMs, key };
+};
 
 // ── What the digest says ──────────────────────────────────────────────────────────────────────────
 
@@ -231,6 +317,7 @@ export const buildDigest = (
   window: Window,
   members: ReadonlyArray<DigestMember>,
   closed: boolean,
+  followUps: Readonly<Record<string, LifecycleKind>> = {},
 ): { readonly text: string; readonly blocks: ReadonlyArray<SlackBlock> } => {
   const span = `${hhmm(window.start)}–${hhmm(window.end)} UTC`;
   const title = `Offboarding burst: ${members.length} more alert${members.length === 1 ? "" : "s"} ${span}`;
@@ -241,7 +328,7 @@ export const buildDigest = (
     .slice(0, 5)
     .map(([a, n]) => `${escapeMrkdwn(a)} (${n})`)
     .join(", ");
-  const followUps = members.filter((m) => m.followUp !== undefined);
+  const followedUp = members.filter((m) => followUps[m.id] !== undefined);
   const blocks: Array<SlackBlock> = [
     { type: "header", text: { type: "plain_text", text: clipMrkdwn(title, SLACK_LIMITS.header) } },
     {
@@ -250,7 +337,7 @@ export const buildDigest = (
         type: "mrkdwn",
         text: clipMrkdwn(
           `*By kind:* ${kinds}\n*By:* ${actors}${
-            followUps.length > 0 ? `\n*Since followed up:* ${followUps.length} (marked below)` : ""
+            followedUp.length > 0 ? `\n*Since followed up:* ${followedUp.length} (marked below)` : ""
           }`,
           SLACK_LIMITS.text,
         ),
@@ -269,7 +356,8 @@ export const buildDigest = (
       escapeMrkdwn(m.user.length > 0 && m.user !== m.login ? `${m.user} (${m.login})` : m.login),
       NAME_MAX,
     );
-    const line = `• ${name} — ${m.kind}${m.followUp !== undefined ? ` → *${m.followUp}*` : ""}`;
+    const followUp = followUps[m.id];
+    const line = `• ${name} — ${m.kind}${followUp !== undefined ? ` → *${followUp}*` : ""}`;
     if (section.length + line.length + 1 > SLACK_LIMITS.text - 100) {
       if (blocks.length - 2 >= NAME_SECTIONS - 1) break;
       flush();
@@ -302,10 +390,13 @@ const cell = (v: string): string => {
 };
 
 /** The complete list, one row per member. */
-export const digestCsv = (members: ReadonlyArray<DigestMember>): string =>
+export const digestCsv = (
+  members: ReadonlyArray<DigestMember>,
+  followUps: Readonly<Record<string, LifecycleKind>> = {},
+): string =>
   [
     "okta_event_id,kind,published,user_id,user,login,actor,follow_up",
     ...members.map((m) =>
-      [m.id, m.kind, m.published, m.userId, m.user, m.login, m.actor, m.followUp ?? ""].map(cell).join(","),
+      [m.id, m.kind, m.published, m.userId, m.user, m.login, m.actor, followUps[m.id] ?? ""].map(cell).join(","),
     ),
   ].join("\r\n");

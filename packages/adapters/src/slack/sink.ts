@@ -10,11 +10,17 @@ import {
   closesAt,
   csvFileName,
   digestCsv,
-  markSingle,
+  markAmbiguous,
+  markFollowUp,
+  markShown,
+  readMembers,
   readWindow,
+  shownIn,
   updateWindow,
   type Window,
   type WindowState,
+  wasAmbiguous,
+  windowFromKey,
   windowKey,
   windowOf,
 } from "./digest.ts";
@@ -289,7 +295,7 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
       onAmbiguous:
         coordination === undefined || window === undefined
           ? Effect.void
-          : Effect.ignore(markSingle(coordination, window.key, event.id, true)),
+          : Effect.ignore(markAmbiguous(coordination, event.id)),
     };
   };
 
@@ -304,15 +310,26 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
     },
   });
 
-  /** Rewrites (or first posts) the digest while holding the window's lease `token`. */
-  const renderDigest = (coordination: Coordination, window: Window, token: string, eventId: string) =>
+  /** The receipt detail of a text-only fallback: which error made it and that the message has no blocks. */
+  const fallbackDetail = (sent: { blocksRefused?: string }): Record<string, string> =>
+    sent.blocksRefused !== undefined ? { format: "text only", blocksRefused: sent.blocksRefused } : {};
+
+  /**
+   * Rewrites (or first posts) the digest while holding the window's lease `token`. `eventId`: the
+   * event whose record then waits to attach the CSV when the window closes (undefined: keep the one
+   * that waits already).
+   */
+  const renderDigest = (coordination: Coordination, window: Window, token: string, eventId: string | undefined) =>
     Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis;
-      const { state } = yield* readWindow(coordination, window.key).pipe(Effect.mapError(ledgerDown));
+      const state = yield* readWindow(coordination, window).pipe(Effect.mapError(ledgerDown));
       if (state.leaseToken !== token) return;
       const closed = now >= closesAt(window, state, settings.digestUpdateMs);
-      const members = state.members;
-      const content = buildDigest(window, members, closed);
+      const chunks = yield* readMembers(coordination, window, state.members).pipe(Effect.mapError(ledgerDown));
+      const members = chunks.flatMap((c) => c.members);
+      const news = chunks.some((c) => c.members.length > c.shown);
+      const followUps = state.followUps ?? {};
+      const content = buildDigest(window, members, closed, followUps);
       let ts = state.ts;
       if (ts === undefined) {
         const sent = yield* postOnce(
@@ -328,7 +345,7 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
           Effect.void,
         );
         ts = sent.ts;
-      } else if (state.rendered < members.length || !closed || members.some((m) => m.followUp !== undefined)) {
+      } else if (news || Object.keys(followUps).length > 0 || !closed) {
         yield* write(
           "chat.update",
           { channel: window.channel, ts, text: content.text, blocks: content.blocks },
@@ -344,23 +361,27 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
             client.filesUploadV2({
               channel_id: window.channel,
               thread_ts: digestTs,
-              file: Buffer.from(digestCsv(members), "utf8"),
+              file: Buffer.from(digestCsv(members, followUps), "utf8"),
               filename: csvFileName(window),
               title: `All ${members.length} users of this burst`,
             }),
           catch: (cause) => classifySlackError(cause, "files.uploadV2"),
         });
       }
+      yield* markShown(
+        coordination,
+        window,
+        chunks.map((c) => c.members.length),
+      ).pipe(Effect.mapError(ledgerDown));
       const done = ts;
-      yield* updateWindow(coordination, window.key, (s) => ({
+      yield* updateWindow(coordination, window, (s) => ({
         state: {
           ...s,
           ts: done,
           posting: false,
-          rendered: Math.max(s.leaseToken === token ? 0 : s.rendered, members.length),
           renderedAt: now,
           final: closed,
-          ...(closed ? { duty: undefined } : { duty: eventId }),
+          duty: closed ? undefined : (eventId ?? s.duty),
           leaseUntil: 0,
           leaseToken: undefined,
         },
@@ -369,7 +390,7 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
     }).pipe(
       Effect.tapError(() =>
         Effect.ignore(
-          updateWindow(coordination, window.key, (s) =>
+          updateWindow(coordination, window, (s) =>
             s.leaseToken === token
               ? { state: { ...s, leaseUntil: 0, leaseToken: undefined }, result: undefined }
               : { keep: undefined },
@@ -380,7 +401,7 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
 
   /** Takes the window's lease when free; true when taken. */
   const takeLease = (coordination: Coordination, window: Window, token: string) =>
-    updateWindow(coordination, window.key, (s, now) =>
+    updateWindow(coordination, window, (s, now) =>
       s.leaseUntil > now
         ? { keep: false }
         : {
@@ -398,18 +419,19 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
    * An alert in a digest: delivered once the digest names it. Whoever finds a rewrite due takes the
    * window's lease and does it; the others wait (within `maxWaitMs`) or come back when it is due.
    */
-  const deliverInDigest = (coordination: Coordination, window: Window, event: OffboardingEvent) =>
+  const deliverInDigest = (coordination: Coordination, window: Window, event: OffboardingEvent, position: number) =>
     Effect.gen(function* () {
       const started = yield* Clock.currentTimeMillis;
       for (;;) {
         const now = yield* Clock.currentTimeMillis;
-        const { state } = yield* readWindow(coordination, window.key).pipe(Effect.mapError(ledgerDown));
-        const index = state.members.findIndex((m) => m.id === event.id);
+        const state = yield* readWindow(coordination, window).pipe(Effect.mapError(ledgerDown));
         const closeAt = closesAt(window, state, settings.digestUpdateMs);
         const closed = now >= closeAt;
-        const shown = state.ts !== undefined && index >= 0 && state.rendered > index;
+        const shown =
+          state.ts !== undefined &&
+          (yield* shownIn(coordination, window, position, event.id).pipe(Effect.mapError(ledgerDown)));
         if (shown && (state.duty !== event.id || (state.final && closed))) return digestReceipt(window, state, event);
-        const due = state.ts === undefined || state.rendered < state.members.length || (closed && !state.final);
+        const due = !shown || (closed && !state.final);
         const dueAt =
           state.ts === undefined || (closed && !state.final)
             ? now
@@ -419,9 +441,10 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
           if (yield* takeLease(coordination, window, token)) yield* renderDigest(coordination, window, token, event.id);
           continue;
         }
-        let until = state.leaseUntil > now ? state.leaseUntil : due ? dueAt : now + settings.digestUpdateMs;
+        // Someone is rewriting it now: look again shortly. Otherwise: when the next rewrite is due.
+        let until = state.leaseUntil > now ? Math.min(state.leaseUntil, now + 1_000) : dueAt;
         if (shown && state.duty === event.id) until = Math.max(until, closeAt);
-        const waitMs = Math.max(200, until - now + 100);
+        const waitMs = Math.max(250, until - now + 100);
         if (now + waitMs - started <= settings.maxWaitMs) {
           yield* Effect.sleep(Duration.millis(waitMs));
           continue;
@@ -436,26 +459,15 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
       }
     });
 
-  /** A follow-up on a user named in a digest: the digest marks the user (rewritten when next due). */
+  /** A follow-up on a user named in a digest: the digest marks the user, rewritten now if it can be. */
   const markInDigest = (coordination: Coordination, key: string, openedBy: string, event: OffboardingEvent) =>
-    Effect.ignore(
-      updateWindow(coordination, key, (s) => {
-        const index = s.members.findIndex((m) => m.id === openedBy);
-        if (index < 0 || s.members[index]?.followUp === event.kind) return { keep: undefined };
-        return {
-          state: {
-            ...s,
-            members: s.members.map((m, i) => (i === index ? { ...m, followUp: event.kind } : m)),
-            rendered: Math.min(s.rendered, index),
-          },
-          result: undefined,
-        };
-      }),
-    );
-
-  /** The receipt detail of a text-only fallback: which error made it and that the message has no blocks. */
-  const fallbackDetail = (sent: { blocksRefused?: string }): Record<string, string> =>
-    sent.blocksRefused !== undefined ? { format: "text only", blocksRefused: sent.blocksRefused } : {};
+    Effect.gen(function* () {
+      const window = windowFromKey(key, settings.digestWindowMs);
+      if (window === undefined) return;
+      yield* markFollowUp(coordination, window, openedBy, event.kind);
+      const token = randomUUID();
+      if (yield* takeLease(coordination, window, token)) yield* renderDigest(coordination, window, token, undefined);
+    }).pipe(Effect.ignore);
 
   const deliver = Effect.fn("SlackSink.deliver")(function* (event: OffboardingEvent, ctx: DeliveryContext) {
     const original = ctx.case?.receipts.slack;
@@ -481,7 +493,9 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
           settings.digestThreshold,
           windowKey(settings.channelId, window.start - settings.digestWindowMs),
         ).pipe(Effect.mapError(ledgerDown));
-        if (admitted.admission === "digest") return yield* deliverInDigest(coordination, window, event);
+        if (admitted.digest && admitted.position !== undefined) {
+          return yield* deliverInDigest(coordination, window, event, admitted.position);
+        }
         ambiguous = admitted.ambiguous;
       }
       const sent = yield* postMessage(
@@ -506,15 +520,7 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
     // A follow-up's reply looks for an earlier attempt's reply when that attempt ended unsure.
     const followUpSure =
       coordination !== undefined && window !== undefined
-        ? certainty(
-            ctx,
-            window,
-            event,
-            yield* readWindow(coordination, window.key).pipe(
-              Effect.map(({ state }) => state.marks[event.id] === "a"),
-              Effect.mapError(ledgerDown),
-            ),
-          )
+        ? certainty(ctx, window, event, yield* wasAmbiguous(coordination, event.id).pipe(Effect.mapError(ledgerDown)))
         : certainty(ctx, window, event, false);
 
     // Follow-up on a case: rewrite the original first (idempotent), then reply in its thread (last,
