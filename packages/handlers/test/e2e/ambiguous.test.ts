@@ -112,7 +112,7 @@ describe("ambiguous failures", () => {
       return undefined;
     };
     jira.fail(jiraPlan);
-    const env = workerEnv(moto, stack, slack, jira);
+    const env = { ...workerEnv(moto, stack, slack, jira), SLACK_DIGEST_THRESHOLD: "10" };
     expect((await runCli(["ledger", "create-table"], env)).code).toBe(0);
     await putEvents(aws, stack, routed);
     const workers = [

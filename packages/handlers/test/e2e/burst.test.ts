@@ -62,6 +62,7 @@ describe("a layoff-sized burst", () => {
       ...workerEnv(moto, stack, slack, jira),
       OFFBOARD_SINK_TIMEOUT_SECONDS: "10",
       OFFBOARD_LEASE_SECONDS: "30",
+      SLACK_DIGEST_THRESHOLD: "10",
     };
     expect((await runCli(["ledger", "create-table"], env)).code).toBe(0);
     const workers = [

@@ -257,6 +257,7 @@ export interface SlackMessage {
   readonly ts: string;
   readonly channel: string;
   readonly threadTs?: string;
+  readonly metadata?: { readonly event_type: string; readonly event_payload: Record<string, unknown> };
 }
 
 export interface FakeSlack {
@@ -278,7 +279,11 @@ const slackField = (req: RecordedRequest, name: string): string | undefined => {
 
 const EVENT_IN_CONTEXT = /Okta event `([^`]+)`/;
 
-/** The Slack Web API, as much as the Slack sink uses: chat.postMessage and chat.update. */
+/**
+ * The Slack Web API, as much as the Slack sink uses without digests: chat.postMessage (metadata kept),
+ * chat.update, and conversations.history / conversations.replies for the lookup after an ambiguous
+ * failure. (The stateful fake of @offboard/testkit also speaks files.uploadV2 and rate limits.)
+ */
 export const startFakeSlack = async (): Promise<FakeSlack> => {
   let plan: FailurePlan = never;
   const messages: Array<SlackMessage> = [];
@@ -300,13 +305,29 @@ export const startFakeSlack = async (): Promise<FakeSlack> => {
       tsSeq += 1;
       const ts = `1762160412.${String(tsSeq).padStart(6, "0")}`;
       const threadTs = slackField(req, "thread_ts");
-      messages.push({ eventId, ts, channel, ...(threadTs !== undefined && { threadTs }) });
+      const metadata = JSON.parse(slackField(req, "metadata") ?? "null") as NonNullable<SlackMessage["metadata"]> | null;
+      messages.push({
+        eventId,
+        ts,
+        channel,
+        ...(threadTs !== undefined && { threadTs }),
+        ...(metadata !== null && { metadata }),
+      });
       return { body: { ok: true, channel, ts, message: { ts, text: slackField(req, "text") } } };
     }
     if (method === "chat.update") {
       const ts = slackField(req, "ts") ?? "";
       updates.push({ ts });
       return { body: { ok: true, channel, ts } };
+    }
+    if (method === "conversations.history" || method === "conversations.replies") {
+      // The lookup after an ambiguous failure: messages with their metadata (include_all_metadata).
+      const thread = method === "conversations.replies" ? slackField(req, "ts") : undefined;
+      const found = messages
+        .filter((m) => m.channel === channel && (thread === undefined ? m.threadTs === undefined : m.threadTs === thread))
+        .reverse()
+        .map((m) => ({ type: "message", ts: m.ts, metadata: m.metadata }));
+      return { body: { ok: true, messages: found, has_more: false } };
     }
     return { body: { ok: false, error: "unknown_method" } };
   });
@@ -457,6 +478,8 @@ export const workerEnv = (
   JIRA_PROJECT_KEY: "IT",
   OFFBOARD_LEDGER_TABLE: stack.tableName,
   OFFBOARD_LEASE_SECONDS: "5",
+  // One message per alert: these scenarios count messages per event. The burst tests turn digests on.
+  SLACK_DIGEST_THRESHOLD: "0",
   OFFBOARD_SINK_TIMEOUT_SECONDS: "3",
   POWERTOOLS_SERVICE_NAME: "offboard",
   POWERTOOLS_METRICS_DISABLED: "true",
