@@ -305,7 +305,9 @@ export const startFakeSlack = async (): Promise<FakeSlack> => {
       tsSeq += 1;
       const ts = `1762160412.${String(tsSeq).padStart(6, "0")}`;
       const threadTs = slackField(req, "thread_ts");
-      const metadata = JSON.parse(slackField(req, "metadata") ?? "null") as NonNullable<SlackMessage["metadata"]> | null;
+      const metadata = JSON.parse(slackField(req, "metadata") ?? "null") as NonNullable<
+        SlackMessage["metadata"]
+      > | null;
       messages.push({
         eventId,
         ts,
@@ -324,7 +326,9 @@ export const startFakeSlack = async (): Promise<FakeSlack> => {
       // The lookup after an ambiguous failure: messages with their metadata (include_all_metadata).
       const thread = method === "conversations.replies" ? slackField(req, "ts") : undefined;
       const found = messages
-        .filter((m) => m.channel === channel && (thread === undefined ? m.threadTs === undefined : m.threadTs === thread))
+        .filter(
+          (m) => m.channel === channel && (thread === undefined ? m.threadTs === undefined : m.threadTs === thread),
+        )
         .reverse()
         .map((m) => ({ type: "message", ts: m.ts, metadata: m.metadata }));
       return { body: { ok: true, messages: found, has_more: false } };
