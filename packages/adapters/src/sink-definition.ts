@@ -1,6 +1,6 @@
 /**
  * What a sink file exports so that offboard can configure it: its settings keys, how to read and validate
- * them, and how to build the sink. `config.ts` reads every definition in the registry (registry.ts) the
+ * them, and how to build the sink. config/ reads every definition in the registry (registry.ts) the
  * same way, so adding a sink is one file exporting a `SinkDefinition` plus one registry line
  * (docs/adding-a-sink.md). This module holds types only: sink files import it without importing the
  * configuration loader.
@@ -94,7 +94,7 @@ export type SinkRegistry = Readonly<Record<string, AnySinkDefinition>>;
 /**
  * Everything offboard needs to know about the HR directory it cross-checks against (BambooHR today):
  * the same shape as a sink's definition, but it builds a layer for the core's `HrisDirectory` port.
- * The registry names one (`HRIS_DEFINITION`); config.ts reads it like the sinks.
+ * The registry names one (`HRIS_DEFINITION`); config/ reads it like the sinks.
  */
 export interface HrisDefinition<S> {
   /** The directory's name, for summaries ("bamboohr"). */

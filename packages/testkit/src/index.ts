@@ -4,3 +4,4 @@ export * from "./fake-slack.ts";
 export * from "./ledger-contract.ts";
 export * from "./loopback.ts";
 export * from "./moto.ts";
+export * from "./okta.ts";

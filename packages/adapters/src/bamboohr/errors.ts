@@ -1,4 +1,5 @@
 import { HrisError } from "@offboard/core";
+import { describeNetworkCause } from "../network.ts";
 
 /**
  * BambooHR's failures as the core's `HrisError` (the alert then says "HRIS: unavailable"), each naming
@@ -37,6 +38,6 @@ export const networkFailure = (cause: unknown, timeoutMs: number): HrisError => 
   if (name === "TimeoutError" || name === "AbortError") {
     return failure(`BambooHR did not answer within ${timeoutMs} ms`, cause);
   }
-  const code = (cause as { cause?: { code?: string } } | null)?.cause?.code;
-  return failure(`BambooHR is unreachable${code !== undefined ? ` (${code})` : ""}`, cause);
+  const why = describeNetworkCause(cause);
+  return failure(`BambooHR is unreachable${why !== undefined ? `: ${why}` : ""}`, cause);
 };

@@ -1,5 +1,5 @@
 import type { LifecycleKind } from "@offboard/core";
-import { LIFECYCLE_KINDS } from "@offboard/core";
+import { isLifecycleKind, LIFECYCLE_KINDS } from "@offboard/core";
 import type { SettingsReader, SinkDefinition } from "../sink-definition.ts";
 import {
   DEFAULT_JIRA_CHECKLIST,
@@ -14,14 +14,14 @@ import { makeJiraSink } from "./sink.ts";
 const readKinds = (r: SettingsReader, name: string): ReadonlyArray<LifecycleKind> | undefined => {
   const items = r.list(name, ",");
   if (items === undefined) return undefined;
-  const unknown = items.filter((k) => !(LIFECYCLE_KINDS as ReadonlyArray<string>).includes(k));
+  const unknown = items.filter((k) => !isLifecycleKind(k));
   if (unknown.length > 0) {
     r.problems.push(
       `${name} has unknown kind${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; known kinds are ${LIFECYCLE_KINDS.join(", ")}`,
     );
     return undefined;
   }
-  return items as ReadonlyArray<LifecycleKind>;
+  return items.filter(isLifecycleKind);
 };
 
 /**

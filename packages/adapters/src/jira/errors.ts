@@ -1,4 +1,5 @@
 import { SinkError } from "@offboard/core";
+import { describeNetworkCause } from "../network.ts";
 import { JIRA_SINK } from "./settings.ts";
 
 /** Classification of jira.js (axios) failures into the core's `SinkError` (transient / permanent). */
@@ -116,7 +117,7 @@ export const classifyJiraError = (cause: unknown, what: string): SinkError => {
     sink: JIRA_SINK,
     failure: "transient",
     code: timedOut ? "timeout" : code !== undefined && NETWORK_CODES.has(code) ? "network" : (code ?? "unknown"),
-    message: `Jira ${what}: ${timedOut ? "no answer in time" : `request failed (${code ?? (typeof e.message === "string" ? e.message : "unknown error")})`}`,
+    message: `Jira ${what}: ${timedOut ? "no answer in time" : `request failed: ${describeNetworkCause(cause) ?? code ?? (typeof e.message === "string" ? e.message : "unknown error")}`}`,
     cause: { code },
   });
 };

@@ -2,6 +2,7 @@ import type { DeliveryContext, OffboardingEvent, Receipt, Sink } from "@offboard
 import { RECEIPT_REF, refNamesArtefact, SinkError } from "@offboard/core";
 import { Duration, Effect, Schedule } from "effect";
 import type { Version3Models, Version3Parameters } from "jira.js";
+import type { Version3Client } from "jira.js/version3";
 import { paced } from "../coordination/pacing.ts";
 import { duplicateGuardJql, makeJiraClient } from "./client.ts";
 import { backoffMs, classifyJiraError, neverSent } from "./errors.ts";
@@ -21,6 +22,17 @@ interface SearchIssue {
   readonly properties?: Readonly<Record<string, unknown>>;
 }
 
+/** What every Jira call needs: the client, the settings, and the browse URL of an issue. */
+interface Jira {
+  readonly client: Version3Client;
+  readonly settings: JiraSettings;
+  readonly browse: (key: string) => string;
+}
+
+/** One vendor call, classified. */
+const call = <A>(what: string, f: () => Promise<A>) =>
+  Effect.tryPromise({ try: f, catch: (cause) => classifyJiraError(cause, what) });
+
 /** The longest an attempt waits for Jira's 429 before handing the record back to the queue for that long. */
 const JIRA_MAX_WAIT_MS = 2_000;
 
@@ -30,245 +42,255 @@ const JIRA_MAX_WAIT_MS = 2_000;
  */
 const JIRA_CREATE_PACE = { intervalMs: 200, burst: 10 } as const;
 
+/**
+ * Bounded retries of 5xx, 408 and network failures inside one attempt: at most `maxRetries`, none
+ * started once `timeoutMs` has passed since the first try (so a slow Jira costs about two timeouts,
+ * not `maxRetries + 1`). `retryable` narrows which transient failures may be repeated (the create:
+ * only those where the request never reached Jira). A 429 is retried once, after exactly the wait
+ * Jira named (Retry-After, X-RateLimit-Reset; without either, exponential backoff with jitter) when
+ * that is short; otherwise it goes back with the wait, for the record to return after it.
+ */
+const retrying = <A>(
+  settings: Pick<JiraSettings, "maxRetries" | "timeoutMs">,
+  eff: Effect.Effect<A, SinkError>,
+  retryable: (e: SinkError) => boolean = () => true,
+) =>
+  Effect.suspend(() => {
+    const start = Date.now();
+    const bounded = eff.pipe(
+      Effect.retry({
+        schedule: Schedule.exponential(Duration.millis(100), 2),
+        times: Math.max(0, settings.maxRetries),
+        while: (e: SinkError) =>
+          e.failure === "transient" && e.code !== "429" && retryable(e) && Date.now() - start < settings.timeoutMs,
+      }),
+    );
+    return bounded.pipe(
+      Effect.catchIf(
+        (e) => e.code === "429",
+        (e) => {
+          const wait = e.retryAfterMs ?? backoffMs(0);
+          if (wait > JIRA_MAX_WAIT_MS) return Effect.fail(e);
+          return Effect.sleep(Duration.millis(wait)).pipe(
+            Effect.andThen(bounded),
+            Effect.mapError((again) =>
+              again.code === "429" && again.retryAfterMs === undefined
+                ? new SinkError({
+                    sink: again.sink,
+                    failure: "transient",
+                    code: "429",
+                    message: `${again.message} (backing off)`,
+                    retryAfterMs: backoffMs(1),
+                    cause: again.cause,
+                  })
+                : again,
+            ),
+          );
+        },
+      ),
+    );
+  });
+
+/** The issue this event already created, if any: found by label, confirmed by the property. */
+const findExisting = (j: Jira, event: OffboardingEvent) =>
+  call("search (duplicate guard)", () =>
+    j.client.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({
+      jql: duplicateGuardJql(j.settings.projectKey, event.subject.id),
+      fields: ["summary"],
+      properties: [JIRA_PROPERTY_KEY],
+      maxResults: 50,
+    }),
+  ).pipe(
+    Effect.map((res) =>
+      ((res.issues ?? []) as ReadonlyArray<SearchIssue>).find((issue) => {
+        const prop = issue.properties?.[JIRA_PROPERTY_KEY] as { eventId?: unknown } | undefined;
+        return prop?.eventId === event.id && typeof issue.key === "string";
+      }),
+    ),
+  );
+
+/**
+ * The create. Retried inside the attempt only when the request cannot have reached Jira (connection
+ * refused, name not resolved). After any other failure (5xx, 408, timeout, reset) Jira may have made
+ * the issue, and its search is eventually consistent: a search 100 ms later usually misses an issue
+ * just made. So the attempt fails transiently and SQS redelivers the record minutes later, when the
+ * duplicate guard's search finds the issue if it exists.
+ */
+const createIssue = (j: Jira, event: OffboardingEvent, ctx: DeliveryContext) =>
+  retrying(
+    j.settings,
+    call("create issue", () =>
+      j.client.issues.createIssue({
+        fields: buildJiraIssueFields(event, ctx, j.settings) as unknown as Version3Parameters.CreateIssue["fields"],
+        properties: [{ key: JIRA_PROPERTY_KEY, value: offboardProperty(event) }],
+      }),
+    ),
+    neverSent,
+  ).pipe(
+    Effect.mapError((e) =>
+      e.failure === "transient" && e.code !== "429" && !neverSent(e)
+        ? new SinkError({
+            sink: e.sink,
+            failure: "transient",
+            message: `${e.message} (the issue may exist: the redelivery's duplicate guard will look for it)`,
+            ...(e.code !== undefined && { code: e.code }),
+            cause: e.cause,
+          })
+        : e,
+    ),
+  );
+
+/** Search (retried), then create (not repeated inside the attempt after an ambiguous failure). */
+const openIssue = Effect.fn("JiraSink.open")(function* (j: Jira, event: OffboardingEvent, ctx: DeliveryContext) {
+  const existing = yield* retrying(j.settings, findExisting(j, event));
+  if (existing?.key !== undefined) {
+    return {
+      sink: JIRA_SINK,
+      ref: existing.key,
+      url: j.browse(existing.key),
+      alreadyExisted: true,
+      ...(existing.id !== undefined && { detail: { id: existing.id } }),
+    } satisfies Receipt;
+  }
+  const created = yield* paced(
+    ctx.coordination,
+    `jira-pace#${j.settings.baseUrl}`,
+    JIRA_CREATE_PACE,
+    JIRA_MAX_WAIT_MS,
+    createIssue(j, event, ctx),
+    (waitMs) =>
+      new SinkError({
+        sink: JIRA_SINK,
+        failure: "transient",
+        code: "paced",
+        message: `Jira create issue: the next slot is ${Math.ceil(waitMs / 1000)} s away (shared pacing)`,
+        retryAfterMs: waitMs,
+      }),
+    (e) =>
+      new SinkError({
+        sink: JIRA_SINK,
+        failure: "transient",
+        code: "ledger",
+        message: `ledger unavailable: ${e.message}`,
+        cause: e,
+      }),
+  );
+  if (typeof created.key !== "string") {
+    return yield* new SinkError({
+      sink: JIRA_SINK,
+      failure: "permanent",
+      code: "no_key",
+      message: "Jira create issue answered without an issue key",
+    });
+  }
+  return {
+    sink: JIRA_SINK,
+    ref: created.key,
+    url: j.browse(created.key),
+    ...(typeof created.id === "string" && { detail: { id: created.id } }),
+  } satisfies Receipt;
+});
+
+/** Applies the configured transition by name; false when the issue's workflow does not offer it now. */
+const transition = (j: Jira, key: string, name: string) =>
+  Effect.gen(function* () {
+    const res = yield* retrying(
+      j.settings,
+      call("get transitions", () => j.client.issues.getTransitions({ issueIdOrKey: key })),
+    );
+    const wanted = name.trim().toLowerCase();
+    const t = (res.transitions ?? []).find((x) => x.name?.trim().toLowerCase() === wanted);
+    if (t?.id === undefined) return false;
+    const id = t.id;
+    yield* retrying(
+      j.settings,
+      call("transition issue", () => j.client.issues.doTransition({ issueIdOrKey: key, transition: { id } })),
+    );
+    return true;
+  });
+
+const followUp = Effect.fn("JiraSink.followUp")(function* (j: Jira, event: OffboardingEvent, ctx: DeliveryContext) {
+  const issue = ctx.case?.receipts.jira;
+  if (issue === undefined || !refNamesArtefact(issue.ref)) {
+    return {
+      sink: JIRA_SINK,
+      ref: RECEIPT_REF.none,
+      detail: { reason: `no Jira issue on this user's case; nothing to comment on for ${event.kind}` },
+    } satisfies Receipt;
+  }
+  const key = issue.ref;
+  return yield* commentOn(j, key, issue, event, ctx).pipe(
+    // The case's issue was deleted or moved to a project we cannot see: there is no ticket any more.
+    // Failing would dead-letter the record on every redrive and hold back the other sinks' follow-up.
+    Effect.catchIf(
+      (e) => e.code === "404",
+      (e) =>
+        Effect.logWarning(`Jira case issue ${key} not found (${e.message}); nothing to comment on`).pipe(
+          Effect.as({
+            sink: JIRA_SINK,
+            ref: RECEIPT_REF.none,
+            detail: { note: `case issue ${key} not found` },
+          } satisfies Receipt),
+        ),
+    ),
+  );
+});
+
+/** Transition (when configured) and comment on the case's issue. */
+const commentOn = Effect.fnUntraced(function* (
+  j: Jira,
+  key: string,
+  issue: Receipt,
+  event: OffboardingEvent,
+  ctx: DeliveryContext,
+) {
+  // Transition first (repeating it is harmless: it is simply no longer offered), comment last.
+  const name = j.settings.reactivateTransition;
+  const applied = name !== undefined && event.kind === "reactivated" ? yield* transition(j, key, name) : undefined;
+  // Exactly once: each try first looks for the comment an earlier try (or attempt) may have made (it
+  // names this Okta event); comments are read back consistently, unlike the issue search.
+  const comment = yield* retrying(
+    j.settings,
+    Effect.gen(function* () {
+      const existing = yield* call("get comments", () =>
+        j.client.issueComments.getComments({ issueIdOrKey: key, orderBy: "-created", maxResults: 100 }),
+      );
+      const found = (existing.comments ?? []).find((c) => JSON.stringify(c.body ?? "").includes(event.id));
+      if (found !== undefined) return { id: found.id, adopted: true };
+      const added = yield* call("add comment", () =>
+        j.client.issueComments.addComment({
+          issueIdOrKey: key,
+          comment: buildJiraComment(
+            event,
+            ctx,
+            name !== undefined && applied !== undefined ? { name, applied } : undefined,
+          ) as unknown as Version3Models.Document,
+        }),
+      );
+      return { id: added.id, adopted: false };
+    }),
+  );
+  return {
+    sink: JIRA_SINK,
+    ref: key,
+    url: issue.url ?? j.browse(key),
+    detail: {
+      ...(typeof comment.id === "string" && { comment: comment.id }),
+      ...(comment.adopted && { adopted: "comment found made by an earlier attempt" }),
+      ...(name !== undefined && applied !== undefined && { transition: applied ? name : `${name} (not available)` }),
+    },
+  } satisfies Receipt;
+});
+
 /** Builds the Jira sink (name "jira") from its settings. */
 export const makeJiraSink = (settings: JiraSettings): Sink => {
-  const client = makeJiraClient(settings);
   const base = settings.baseUrl.replace(/\/+$/, "");
-  const browse = (key: string) => `${base}/browse/${encodeURIComponent(key)}`;
+  const j: Jira = {
+    client: makeJiraClient(settings),
+    settings,
+    browse: (key) => `${base}/browse/${encodeURIComponent(key)}`,
+  };
   const kinds = new Set(settings.kinds);
-
-  /** One vendor call, classified. */
-  const call = <A>(what: string, f: () => Promise<A>) =>
-    Effect.tryPromise({ try: f, catch: (cause) => classifyJiraError(cause, what) });
-
-  /**
-   * Bounded retries of 5xx, 408 and network failures inside one attempt: at most `maxRetries`, none
-   * started once `timeoutMs` has passed since the first try (so a slow Jira costs about two timeouts,
-   * not `maxRetries + 1`). `retryable` narrows which transient failures may be repeated (the create:
-   * only those where the request never reached Jira). A 429 is retried once, after exactly the wait
-   * Jira named (Retry-After, X-RateLimit-Reset; without either, exponential backoff with jitter) when
-   * that is short; otherwise it goes back with the wait, for the record to return after it.
-   */
-  const retrying = <A>(eff: Effect.Effect<A, SinkError>, retryable: (e: SinkError) => boolean = () => true) =>
-    Effect.suspend(() => {
-      const start = Date.now();
-      const bounded = eff.pipe(
-        Effect.retry({
-          schedule: Schedule.exponential(Duration.millis(100), 2),
-          times: Math.max(0, settings.maxRetries),
-          while: (e: SinkError) =>
-            e.failure === "transient" && e.code !== "429" && retryable(e) && Date.now() - start < settings.timeoutMs,
-        }),
-      );
-      return bounded.pipe(
-        Effect.catchIf(
-          (e) => e.code === "429",
-          (e) => {
-            const wait = e.retryAfterMs ?? backoffMs(0);
-            if (wait > JIRA_MAX_WAIT_MS) return Effect.fail(e);
-            return Effect.sleep(Duration.millis(wait)).pipe(
-              Effect.andThen(bounded),
-              Effect.mapError((again) =>
-                again.code === "429" && again.retryAfterMs === undefined
-                  ? new SinkError({
-                      sink: again.sink,
-                      failure: "transient",
-                      code: "429",
-                      message: `${again.message} (backing off)`,
-                      retryAfterMs: backoffMs(1),
-                      cause: again.cause,
-                    })
-                  : again,
-              ),
-            );
-          },
-        ),
-      );
-    });
-
-  /** The issue this event already created, if any: found by label, confirmed by the property. */
-  const findExisting = (event: OffboardingEvent) =>
-    call("search (duplicate guard)", () =>
-      client.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({
-        jql: duplicateGuardJql(settings.projectKey, event.subject.id),
-        fields: ["summary"],
-        properties: [JIRA_PROPERTY_KEY],
-        maxResults: 50,
-      }),
-    ).pipe(
-      Effect.map((res) =>
-        ((res.issues ?? []) as ReadonlyArray<SearchIssue>).find((issue) => {
-          const prop = issue.properties?.[JIRA_PROPERTY_KEY] as { eventId?: unknown } | undefined;
-          return prop?.eventId === event.id && typeof issue.key === "string";
-        }),
-      ),
-    );
-
-  /**
-   * The create. Retried inside the attempt only when the request cannot have reached Jira (connection
-   * refused, name not resolved). After any other failure (5xx, 408, timeout, reset) Jira may have made
-   * the issue, and its search is eventually consistent: a search 100 ms later usually misses an issue
-   * just made. So the attempt fails transiently and SQS redelivers the record minutes later, when the
-   * duplicate guard's search finds the issue if it exists.
-   */
-  const createIssue = (event: OffboardingEvent, ctx: DeliveryContext) =>
-    retrying(
-      call("create issue", () =>
-        client.issues.createIssue({
-          fields: buildJiraIssueFields(event, ctx, settings) as unknown as Version3Parameters.CreateIssue["fields"],
-          properties: [{ key: JIRA_PROPERTY_KEY, value: offboardProperty(event) }],
-        }),
-      ),
-      neverSent,
-    ).pipe(
-      Effect.mapError((e) =>
-        e.failure === "transient" && e.code !== "429" && !neverSent(e)
-          ? new SinkError({
-              sink: e.sink,
-              failure: "transient",
-              message: `${e.message} (the issue may exist: the redelivery's duplicate guard will look for it)`,
-              ...(e.code !== undefined && { code: e.code }),
-              cause: e.cause,
-            })
-          : e,
-      ),
-    );
-
-  /** Search (retried), then create (not repeated inside the attempt after an ambiguous failure). */
-  const open = Effect.fn("JiraSink.open")(function* (event: OffboardingEvent, ctx: DeliveryContext) {
-    const existing = yield* retrying(findExisting(event));
-    if (existing?.key !== undefined) {
-      return {
-        sink: JIRA_SINK,
-        ref: existing.key,
-        url: browse(existing.key),
-        alreadyExisted: true,
-        ...(existing.id !== undefined && { detail: { id: existing.id } }),
-      } satisfies Receipt;
-    }
-    const created = yield* paced(
-      ctx.coordination,
-      `jira-pace#${base}`,
-      JIRA_CREATE_PACE,
-      JIRA_MAX_WAIT_MS,
-      createIssue(event, ctx),
-      (waitMs) =>
-        new SinkError({
-          sink: JIRA_SINK,
-          failure: "transient",
-          code: "paced",
-          message: `Jira create issue: the next slot is ${Math.ceil(waitMs / 1000)} s away (shared pacing)`,
-          retryAfterMs: waitMs,
-        }),
-      (e) =>
-        new SinkError({
-          sink: JIRA_SINK,
-          failure: "transient",
-          code: "ledger",
-          message: `ledger unavailable: ${e.message}`,
-          cause: e,
-        }),
-    );
-    if (typeof created.key !== "string") {
-      return yield* new SinkError({
-        sink: JIRA_SINK,
-        failure: "permanent",
-        code: "no_key",
-        message: "Jira create issue answered without an issue key",
-      });
-    }
-    return {
-      sink: JIRA_SINK,
-      ref: created.key,
-      url: browse(created.key),
-      ...(typeof created.id === "string" && { detail: { id: created.id } }),
-    } satisfies Receipt;
-  });
-
-  /** Applies the configured transition by name; false when the issue's workflow does not offer it now. */
-  const transition = (key: string, name: string) =>
-    Effect.gen(function* () {
-      const res = yield* retrying(call("get transitions", () => client.issues.getTransitions({ issueIdOrKey: key })));
-      const wanted = name.trim().toLowerCase();
-      const t = (res.transitions ?? []).find((x) => x.name?.trim().toLowerCase() === wanted);
-      if (t?.id === undefined) return false;
-      const id = t.id;
-      yield* retrying(
-        call("transition issue", () => client.issues.doTransition({ issueIdOrKey: key, transition: { id } })),
-      );
-      return true;
-    });
-
-  const followUp = Effect.fn("JiraSink.followUp")(function* (event: OffboardingEvent, ctx: DeliveryContext) {
-    const issue = ctx.case?.receipts.jira;
-    if (issue === undefined || !refNamesArtefact(issue.ref)) {
-      return {
-        sink: JIRA_SINK,
-        ref: RECEIPT_REF.none,
-        detail: { reason: `no Jira issue on this user's case; nothing to comment on for ${event.kind}` },
-      } satisfies Receipt;
-    }
-    const key = issue.ref;
-    return yield* commentOn(key, issue, event, ctx).pipe(
-      // The case's issue was deleted or moved to a project we cannot see: there is no ticket any more.
-      // Failing would dead-letter the record on every redrive and hold back the other sinks' follow-up.
-      Effect.catchIf(
-        (e) => e.code === "404",
-        (e) =>
-          Effect.logWarning(`Jira case issue ${key} not found (${e.message}); nothing to comment on`).pipe(
-            Effect.as({
-              sink: JIRA_SINK,
-              ref: RECEIPT_REF.none,
-              detail: { note: `case issue ${key} not found` },
-            } satisfies Receipt),
-          ),
-      ),
-    );
-  });
-
-  /** Transition (when configured) and comment on the case's issue. */
-  const commentOn = Effect.fnUntraced(function* (
-    key: string,
-    issue: Receipt,
-    event: OffboardingEvent,
-    ctx: DeliveryContext,
-  ) {
-    // Transition first (repeating it is harmless: it is simply no longer offered), comment last.
-    const name = settings.reactivateTransition;
-    const applied = name !== undefined && event.kind === "reactivated" ? yield* transition(key, name) : undefined;
-    // Exactly once: each try first looks for the comment an earlier try (or attempt) may have made (it
-    // names this Okta event); comments are read back consistently, unlike the issue search.
-    const comment = yield* retrying(
-      Effect.gen(function* () {
-        const existing = yield* call("get comments", () =>
-          client.issueComments.getComments({ issueIdOrKey: key, orderBy: "-created", maxResults: 100 }),
-        );
-        const found = (existing.comments ?? []).find((c) => JSON.stringify(c.body ?? "").includes(event.id));
-        if (found !== undefined) return { id: found.id, adopted: true };
-        const added = yield* call("add comment", () =>
-          client.issueComments.addComment({
-            issueIdOrKey: key,
-            comment: buildJiraComment(
-              event,
-              ctx,
-              name !== undefined && applied !== undefined ? { name, applied } : undefined,
-            ) as unknown as Version3Models.Document,
-          }),
-        );
-        return { id: added.id, adopted: false };
-      }),
-    );
-    return {
-      sink: JIRA_SINK,
-      ref: key,
-      url: issue.url ?? browse(key),
-      detail: {
-        ...(typeof comment.id === "string" && { comment: comment.id }),
-        ...(comment.adopted && { adopted: "comment found made by an earlier attempt" }),
-        ...(name !== undefined && applied !== undefined && { transition: applied ? name : `${name} (not available)` }),
-      },
-    } satisfies Receipt;
-  });
 
   const deliver = Effect.fn("JiraSink.deliver")(function* (event: OffboardingEvent, ctx: DeliveryContext) {
     const later = ctx.supersededBy;
@@ -284,7 +306,7 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
         },
       } satisfies Receipt;
     }
-    if (ctx.followUp) return yield* followUp(event, ctx);
+    if (ctx.followUp) return yield* followUp(j, event, ctx);
     if (!kinds.has(event.kind)) {
       return {
         sink: JIRA_SINK,
@@ -292,7 +314,7 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
         detail: { reason: `${event.kind} is not in the Jira kinds (${[...kinds].join(", ") || "none"})` },
       } satisfies Receipt;
     }
-    return yield* open(event, ctx);
+    return yield* openIssue(j, event, ctx);
   });
 
   return { name: JIRA_SINK, deliver };

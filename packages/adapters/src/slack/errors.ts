@@ -1,5 +1,6 @@
 import { SinkError } from "@offboard/core";
 import { ErrorCode } from "@slack/web-api";
+import { describeNetworkCause } from "../network.ts";
 import { SLACK_SINK } from "./settings.ts";
 
 /** Classification of @slack/web-api failures into the core's `SinkError` (transient / permanent). */
@@ -92,7 +93,7 @@ export const classifySlackError = (cause: unknown, what: string): SinkError => {
         sink: SLACK_SINK,
         failure: "transient",
         code: timedOut ? "timeout" : "network",
-        message: `Slack ${what}: ${timedOut ? "no answer in time" : `request failed (${String(original?.message ?? e.message)})`}`,
+        message: `Slack ${what}: ${timedOut ? "no answer in time" : `request failed: ${describeNetworkCause(original) ?? String(original?.message ?? e.message)}`}`,
         cause,
       });
     }

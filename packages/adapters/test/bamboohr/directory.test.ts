@@ -202,7 +202,7 @@ describe("failures become HrisError, never a throw", () => {
     await srv.close();
     server = undefined;
     const error = await lookupError(settings, "ada.lovelace@acme.com");
-    expect(error.message).toBe("BambooHR is unreachable (ECONNREFUSED)");
+    expect(error.message).toMatch(/^BambooHR is unreachable: connection refused \(ECONNREFUSED 127\.0\.0\.1:\d+\)$/);
   });
 
   it("classifies a body that is not JSON", async () => {

@@ -520,6 +520,10 @@ describe("failures are classified", () => {
     const result = await run(sink.deliver(event, deliveryContext(event)));
 
     expect(result._tag === "Failure" && result.failure).toMatchObject({ failure: "transient", code: "network" });
+    // The cause is named, not just "fetch failed".
+    expect(result._tag === "Failure" && result.failure.message).toMatch(
+      /^Jira search \(duplicate guard\): request failed: connection refused \(ECONNREFUSED/,
+    );
   });
 
   it("no answer within the timeout is transient, and a slow vendor is not retried past one timeout", async () => {

@@ -422,6 +422,10 @@ describe("failures are classified", () => {
     const result = await run(sink.deliver(event, deliveryContext(event)));
 
     expect(result._tag === "Failure" && result.failure).toMatchObject({ failure: "transient", code: "network" });
+    // The cause is named, not just "fetch failed".
+    expect(result._tag === "Failure" && result.failure.message).toMatch(
+      /^Slack chat.postMessage: request failed: connection refused \(ECONNREFUSED/,
+    );
   });
 
   it("no answer within the timeout is transient, and the post is never repeated while Slack cannot say whether it has it", async () => {

@@ -4,8 +4,8 @@
  * acts). Two workers, 240 routed events with follow-ups. At the end nothing may be posted, ticketed or
  * commented twice, and every event is delivered.
  */
-import { type FakeSlack, type Moto, type SlackFault, startFakeSlack, startMoto } from "@offboard/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeSlack, type Moto, type SlackFault, startFakeSlack, useMoto } from "@offboard/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   type Aws,
   awsClients,
@@ -22,7 +22,7 @@ import {
   spawnWorker,
   startFakeJira,
   TYPES,
-  userId,
+  oktaUserId as userId,
   waitUntil,
   workerEnv,
 } from "./support.ts";
@@ -43,17 +43,13 @@ const prng = (seed: number) => {
   };
 };
 
+const fixture = useMoto();
 let moto: Moto;
 let aws: Aws;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  aws = awsClients(moto);
-});
-afterAll(async () => {
-  aws?.sqs.destroy();
-  aws?.eventbridge.destroy();
-  await moto?.stop();
+beforeAll(() => {
+  moto = fixture.moto;
+  aws = awsClients(fixture);
 });
 
 const SLACK_WRITES = new Set(["chat.postMessage", "chat.update"]);
@@ -78,10 +74,16 @@ describe("ambiguous failures", () => {
       const kind = pick(kinds);
       const user = userId();
       at += 5;
-      routed.push(oktaEvent(TYPES[kind], { user, at }));
+      routed.push(oktaEvent({ eventType: TYPES[kind], subject: { id: user }, at }));
       if (random() < 0.15 && routed.length < ROUTED_EVENTS) {
         at += 5;
-        routed.push(oktaEvent(kind === "suspended" ? TYPES.unsuspended : TYPES.reactivated, { user, at }));
+        routed.push(
+          oktaEvent({
+            eventType: kind === "suspended" ? TYPES.unsuspended : TYPES.reactivated,
+            subject: { id: user },
+            at,
+          }),
+        );
       }
     }
 

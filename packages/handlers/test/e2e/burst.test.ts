@@ -5,8 +5,8 @@
  * alerts of the window one by one, paced in the ledger, and gathers the rest in one digest message per
  * window with the complete list as a CSV in its thread; Jira opens one ticket per user.
  */
-import { type FakeSlack, type Moto, startFakeSlack, startMoto } from "@offboard/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeSlack, type Moto, startFakeSlack, useMoto } from "@offboard/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   type Aws,
   awsClients,
@@ -20,7 +20,7 @@ import {
   SLACK_TOKEN,
   spawnWorker,
   startFakeJira,
-  subjectOf,
+  subjectIdOf as subjectOf,
   TYPES,
   waitUntil,
   workerEnv,
@@ -30,17 +30,13 @@ const USERS = 300;
 const ROUNDS = 12;
 const ROUND_MS = 10_000;
 
+const fixture = useMoto();
 let moto: Moto;
 let aws: Aws;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  aws = awsClients(moto);
-});
-afterAll(async () => {
-  aws?.sqs.destroy();
-  aws?.eventbridge.destroy();
-  await moto?.stop();
+beforeAll(() => {
+  moto = fixture.moto;
+  aws = awsClients(fixture);
 });
 
 /** Whether Slack names the login: in a message (text or blocks) or in an attached file. */
@@ -77,7 +73,7 @@ describe("a layoff-sized burst", () => {
       const due = started + round * ROUND_MS;
       if (Date.now() < due) await new Promise((r) => setTimeout(r, due - Date.now()));
       const batch = Array.from({ length: USERS / ROUNDS }, () => ({
-        ...oktaEvent(TYPES.deactivated),
+        ...oktaEvent(),
         published: new Date().toISOString(),
       }));
       events.push(...batch);
