@@ -347,6 +347,31 @@ export const describeLedgerContract = (name: string, makeLayer: LedgerLayerFacto
       expect(found?.version).toBe(writers);
     });
 
+    it("has an empty shared list under a key never appended to", async () => {
+      const found = await run(DeliveryLedger.use((ledger) => ledger.listShared(unique("list"))));
+      expect(found).toEqual({ size: 0, items: [] });
+    });
+
+    it("hands out each position of a shared list once when many writers append at once, and lists them in order", async () => {
+      const key = unique("list");
+      const { positions, list } = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          const positions = yield* Effect.all(
+            Array.from({ length: 20 }, (_, i) => ledger.appendShared(key, `item-${i}`, LONG_LEASE_MS)),
+            { concurrency: "unbounded" },
+          );
+          return { positions, list: yield* ledger.listShared(key) };
+        }),
+      );
+      expect([...positions].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      expect(list.size).toBe(20);
+      expect(list.items.map((i) => i.position)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      for (const [i, position] of positions.entries()) {
+        expect(list.items[position]?.item).toBe(`item-${i}`);
+      }
+    });
+
     it("forgets a shared record once its time is up, and lets it be created anew", async () => {
       const key = unique("pace");
       const { gone, created, found } = await run(

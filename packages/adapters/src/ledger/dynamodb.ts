@@ -9,6 +9,7 @@ import {
   type DynamoDBClientConfig,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
@@ -30,6 +31,8 @@ import { Clock, Duration, Effect, Layer } from "effect";
  * - Shared coordination record K (per-channel pacing, burst digests): `pk = shared#K`, `sk = shared`,
  *   with `value`, `version` and `validUntil` (epoch ms); each write is a PutItem conditioned on the
  *   version read (compare-and-set).
+ * - Shared list K (a digest window's alerts): `pk = list#K`; `sk = count` holds the positions handed
+ *   out (an atomic ADD, so appends never conflict), `sk = item#<position, 8 digits>` each item.
  *
  * Every failure (throttling, network, missing table) is a LedgerError, which the core treats as
  * transient: the record is redelivered later and nothing is delivered without a claim.
@@ -268,7 +271,8 @@ export const makeDynamoDbLedger = (
           ConditionExpression:
             expected === undefined
               ? "attribute_not_exists(pk) OR validUntil <= :now"
-              : "version = :expected AND validUntil > :now",
+              : "#v = :expected AND validUntil > :now",
+          ...(expected !== undefined && { ExpressionAttributeNames: { "#v": "version" } }),
           ExpressionAttributeValues: {
             ":now": { N: String(now) },
             ...(expected !== undefined && { ":expected": { N: String(expected) } }),
@@ -282,7 +286,82 @@ export const makeDynamoDbLedger = (
     );
   });
 
-  return DeliveryLedger.of({ claim, complete, release, getCase, putCase, getShared, putShared });
+  const appendShared = Effect.fn("DynamoDbLedger.appendShared")(function* (key: string, item: string, ttlMs: number) {
+    const now = yield* Clock.currentTimeMillis;
+    const expires = { N: String(Math.ceil((now + ttlMs + DAY_MS) / 1000)) };
+    const out = yield* send("UpdateItem", (abortSignal) =>
+      client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { pk: { S: `list#${key}` }, sk: { S: "count" } },
+          UpdateExpression: "ADD #n :one SET expiresAt = :exp",
+          ExpressionAttributeNames: { "#n": "size" },
+          ExpressionAttributeValues: { ":one": { N: "1" }, ":exp": expires },
+          ReturnValues: "UPDATED_NEW",
+        }),
+        { abortSignal },
+      ),
+    ).pipe(Effect.mapError(fail("UpdateItem")));
+    const position = (num(out.Attributes?.size) ?? 1) - 1;
+    yield* send("PutItem", (abortSignal) =>
+      client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            pk: { S: `list#${key}` },
+            sk: { S: `item#${String(position).padStart(8, "0")}` },
+            item: { S: item },
+            expiresAt: expires,
+          },
+        }),
+        { abortSignal },
+      ),
+    ).pipe(Effect.mapError(fail("PutItem")));
+    return position;
+  });
+
+  const listShared = Effect.fn("DynamoDbLedger.listShared")(function* (key: string) {
+    let size = 0;
+    const items: Array<{ position: number; item: string }> = [];
+    let start: Item | undefined;
+    do {
+      const exclusiveStart = start;
+      const page = yield* send("Query", (abortSignal) =>
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: "pk = :pk",
+            ExpressionAttributeValues: { ":pk": { S: `list#${key}` } },
+            ConsistentRead: true,
+            ...(exclusiveStart !== undefined && { ExclusiveStartKey: exclusiveStart }),
+          }),
+          { abortSignal },
+        ),
+      ).pipe(Effect.mapError(fail("Query")));
+      for (const it of page.Items ?? []) {
+        const sk = it.sk?.S ?? "";
+        if (sk === "count") size = num(it.size) ?? 0;
+        else if (sk.startsWith("item#") && it.item?.S !== undefined) {
+          items.push({ position: Number(sk.slice(5)), item: it.item.S });
+        }
+      }
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    items.sort((a, b) => a.position - b.position);
+    return { size, items };
+  });
+
+  return DeliveryLedger.of({
+    claim,
+    complete,
+    release,
+    getCase,
+    putCase,
+    getShared,
+    putShared,
+    appendShared,
+    listShared,
+  });
 };
 
 export const DynamoDbLedger = {

@@ -48,6 +48,13 @@ const MIGRATIONS: ReadonlyArray<string> = [
      value       TEXT    NOT NULL,
      version     INTEGER NOT NULL,
      valid_until INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE shared_list (
+     key         TEXT    NOT NULL,
+     position    INTEGER NOT NULL,
+     item        TEXT    NOT NULL,
+     valid_until INTEGER NOT NULL,
+     PRIMARY KEY (key, position)
    ) WITHOUT ROWID;`,
 ];
 
@@ -152,6 +159,28 @@ const ledgerOver = (db: BetterSqlite3.Database): DeliveryLedger["Service"] => {
     },
   );
 
+  const listRows = db.prepare<{ key: string }, { position: number; item: string; valid_until: number }>(
+    `SELECT position, item, valid_until FROM shared_list WHERE key = :key ORDER BY position`,
+  );
+  const nextPosition = db.prepare<{ key: string }, { next: number }>(
+    `SELECT COALESCE(MAX(position) + 1, 0) AS next FROM shared_list WHERE key = :key`,
+  );
+  const dropList = db.prepare<{ key: string }>(`DELETE FROM shared_list WHERE key = :key`);
+  const addItem = db.prepare<{ key: string; position: number; item: string; validUntil: number }>(
+    `INSERT INTO shared_list (key, position, item, valid_until) VALUES (:key, :position, :item, :validUntil)`,
+  );
+  const touchList = db.prepare<{ key: string; validUntil: number }>(
+    `UPDATE shared_list SET valid_until = :validUntil WHERE key = :key`,
+  );
+  const appendTx = db.transaction((key: string, item: string, now: number, ttlMs: number): number => {
+    const newest = listRows.all({ key }).at(-1);
+    if (newest !== undefined && newest.valid_until <= now) dropList.run({ key });
+    const position = nextPosition.get({ key })?.next ?? 0;
+    addItem.run({ key, position, item, validUntil: now + ttlMs });
+    touchList.run({ key, validUntil: now + ttlMs });
+    return position;
+  });
+
   const claimTx = db.transaction((eventId: string, sink: string, now: number, leaseMs: number): Claim => {
     const token = randomUUID();
     const leaseUntil = now + leaseMs;
@@ -205,6 +234,20 @@ const ledgerOver = (db: BetterSqlite3.Database): DeliveryLedger["Service"] => {
     putShared: (key, value, expected, ttlMs) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         attempt(`write of shared record ${key}`, () => putSharedTx.immediate(key, value, expected, now, ttlMs)),
+      ),
+    appendShared: (key, item, ttlMs) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        attempt(`append to shared list ${key}`, () => appendTx.immediate(key, item, now, ttlMs)),
+      ),
+    listShared: (key) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        attempt(`read of shared list ${key}`, () => {
+          const rows = listRows.all({ key }).filter((r) => r.valid_until > now);
+          return {
+            size: rows.length === 0 ? 0 : (rows.at(-1)?.position ?? -1) + 1,
+            items: rows.map((r) => ({ position: r.position, item: r.item })),
+          };
+        }),
       ),
   };
 };

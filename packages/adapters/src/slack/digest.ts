@@ -10,24 +10,25 @@ import { Clock, Duration, Effect } from "effect";
 import { clipMrkdwn, escapeMrkdwn, SLACK_LIMITS, type SlackBlock } from "./message.ts";
 
 /**
- * Burst digests: the state of one digest window of one channel, kept in shared ledger records so every
- * writer (Lambda invocations, self-hosted workers) sees the same window. Windows are cut by the events'
- * Okta `published` time, so an event lands in the same window on every attempt. Within a window the
- * first `threshold` alerts are posted one by one; further alerts join the window's digest (one message,
+ * Burst digests: the state of one digest window of one channel, kept in the ledger so every writer
+ * (Lambda invocations, self-hosted workers) sees the same window. Windows are cut by the events' Okta
+ * `published` time, so an event lands in the same window on every attempt. Within a window the first
+ * `threshold` alerts are posted one by one; further alerts join the window's digest (one message,
  * rewritten while the burst lasts, with the complete list as a CSV in its thread once the window has
  * closed). When the previous window was a burst, every alert of this one joins its digest at once.
  *
- * Three kinds of record, all small, so that hundreds of writers can change them with compare-and-set:
- * - the window's head (`slack-window#<channel>#<start>`): counts, the digest's ts, who rewrites it now;
- * - each event's admission (`slack-admit#<event id>`): alone or in the digest, and where;
- * - the members, 25 to a chunk (`slack-window#<channel>#<start>#<n>`), each chunk remembering how many
- *   of its members the digest message has shown.
+ * Three records, so that hundreds of writers never retry each other:
+ * - the window's alerts, a shared list (`slack-window#<channel>#<start>`): each alert appends itself
+ *   once and its position decides whether it is posted alone (the first `threshold`) or digested;
+ * - each event's admission (`slack-admit#<event id>`): its position and mode, for its later attempts;
+ * - the digest's head (`slack-digest#<channel>#<start>`), changed only by whoever rewrites the message:
+ *   its ts, how many positions it has shown, who rewrites it now.
  */
 
 /** How an event was admitted to its window: posted alone (`a`: an attempt may have posted it), or in the digest. */
 export type Mode = "s" | "a" | "d";
 
-/** One user in a digest. */
+/** One alert of a window, as its list keeps it. */
 export interface DigestMember {
   readonly id: string;
   readonly kind: LifecycleKind;
@@ -36,15 +37,15 @@ export interface DigestMember {
   readonly user: string;
   readonly login: string;
   readonly actor: string;
+  /** When it joined (epoch ms). */
+  readonly at: number;
 }
 
-export interface WindowState {
-  /** Alerts admitted to this window (alone or in the digest). */
-  readonly count: number;
-  /** Members of the digest (positions handed out). */
-  readonly members: number;
+export interface DigestHead {
   /** The digest message, once posted. */
   readonly ts?: string | undefined;
+  /** The list positions the message has shown: every position below this one. */
+  readonly shown: number;
   readonly renderedAt: number;
   /** The last rewrite came after the window closed and attached the CSV. */
   readonly final: boolean;
@@ -56,7 +57,7 @@ export interface WindowState {
    * digest before it closed): as long as it is set, someone comes back for the final rewrite.
    */
   readonly duty?: string | undefined;
-  /** When the last member joined (epoch ms): the digest closes once joins have stopped for a while. */
+  /** When the last alert joined, as far as the last rewrite saw. */
   readonly lastJoinAt?: number;
   /** The digest's first post may have reached Slack without our knowing its ts: look it up first. */
   readonly posting?: boolean;
@@ -66,19 +67,10 @@ export interface WindowState {
 
 interface Admission {
   readonly mode: Mode;
-  /** The member's position in the digest. */
   readonly position?: number;
 }
 
-interface Chunk {
-  readonly members: ReadonlyArray<DigestMember>;
-  /** How many of `members` the digest message has shown. */
-  readonly shown: number;
-}
-
-export const EMPTY_WINDOW: WindowState = { count: 0, members: 0, renderedAt: 0, final: false, leaseUntil: 0 };
-const EMPTY_CHUNK: Chunk = { members: [], shown: 0 };
-export const CHUNK_SIZE = 25;
+export const EMPTY_HEAD: DigestHead = { shown: 0, renderedAt: 0, final: false, leaseUntil: 0 };
 
 /** How long window records are kept (a follow-up marks its user in the digest for this long). */
 const WINDOW_TTL_MS = 7 * 86_400_000;
@@ -90,27 +82,40 @@ export interface Window {
   readonly channel: string;
   readonly start: number;
   readonly end: number;
-  /** The head record's key. */
+  /** The window's list of alerts. */
   readonly key: string;
+  /** The digest's head record. */
+  readonly head: string;
 }
 
 export const windowKey = (channel: string, start: number) => `slack-window#${channel}#${start}`;
-const chunkKey = (window: Window, n: number) => `${window.key}#${n}`;
+const windowAt = (channel: string, start: number, windowMs: number): Window => ({
+  channel,
+  start,
+  end: start + windowMs,
+  key: windowKey(channel, start),
+  head: `slack-digest#${channel}#${start}`,
+});
 const admissionKey = (eventId: string) => `slack-admit#${eventId}`;
 
 /**
- * When the digest closes (its CSV is attached): after the window's end, and once no member has joined
+ * When the digest closes (its CSV is attached): after the window's end, and once no alert has joined
  * for `quietMs` (a backlog of an old window is still gathered into one digest while it drains).
  */
-export const closesAt = (window: Window, state: WindowState, quietMs: number): number =>
-  Math.max(window.end + CLOSE_GRACE_MS, (state.lastJoinAt ?? 0) + quietMs);
+export const closesAt = (window: Window, lastJoinAt: number | undefined, quietMs: number): number =>
+  Math.max(window.end + CLOSE_GRACE_MS, (lastJoinAt ?? 0) + quietMs);
 
 /** The window an event belongs to: by its `published` time (now, when Okta's date is unusable). */
 export const windowOf = (channel: string, event: OffboardingEvent, windowMs: number, now: number): Window => {
   const published = publishedMillis(event.occurredAt);
   const at = Number.isFinite(published) ? published : now;
-  const start = Math.floor(at / windowMs) * windowMs;
-  return { channel, start, end: start + windowMs, key: windowKey(channel, start) };
+  return windowAt(channel, Math.floor(at / windowMs) * windowMs, windowMs);
+};
+
+/** The window of a digest (a receipt's `detail.digest`, the window's key). */
+export const windowFromKey = (key: string, windowMs: number): Window | undefined => {
+  const m = /^slack-window#([^#]+)#(\d+)$/.exec(key);
+  return m === null ? undefined : windowAt(m[1] ?? "", Number(m[2]), windowMs);
 };
 
 const parse = <A>(value: string | undefined, empty: A): A => {
@@ -151,16 +156,16 @@ const update = <S, A>(
     );
   });
 
-export const readWindow = (coordination: Coordination, window: Window) =>
-  Effect.map(coordination.getShared(window.key), (r) => parse(r?.value, EMPTY_WINDOW));
+export const readHead = (coordination: Coordination, window: Window) =>
+  Effect.map(coordination.getShared(window.head), (r) => parse(r?.value, EMPTY_HEAD));
 
-export const updateWindow = <A>(
+export const updateHead = <A>(
   coordination: Coordination,
   window: Window,
-  f: (state: WindowState, now: number) => { readonly state: WindowState; readonly result: A } | { readonly keep: A },
-) => update(coordination, window.key, EMPTY_WINDOW, f);
+  f: (state: DigestHead, now: number) => { readonly state: DigestHead; readonly result: A } | { readonly keep: A },
+) => update(coordination, window.head, EMPTY_HEAD, f);
 
-export const memberOf = (event: OffboardingEvent): DigestMember => ({
+export const memberOf = (event: OffboardingEvent, at: number): DigestMember => ({
   id: event.id,
   kind: event.kind,
   published: event.occurredAt,
@@ -168,22 +173,19 @@ export const memberOf = (event: OffboardingEvent): DigestMember => ({
   user: event.subject.displayName ?? "",
   login: event.subject.login ?? event.subject.id,
   actor: personLabel(event.actor),
+  at,
 });
 
 export interface Admitted {
   readonly digest: boolean;
   /** Set for a single whose earlier attempt may have posted it: look before posting. */
   readonly ambiguous: boolean;
-  readonly position?: number;
+  readonly position: number;
 }
 
-/** Puts the member into its chunk (idempotent). */
-const placeMember = (coordination: Coordination, window: Window, position: number, member: DigestMember) =>
-  update(coordination, chunkKey(window, Math.floor(position / CHUNK_SIZE)), EMPTY_CHUNK, (c) =>
-    c.members.some((m) => m.id === member.id)
-      ? { keep: undefined }
-      : { state: { ...c, members: [...c.members, member] }, result: undefined },
-  );
+/** Whether the window before this one was a burst (more alerts than `limit`). */
+const burstBefore = (coordination: Coordination, window: Window, windowMs: number, limit: number) =>
+  Effect.map(coordination.listShared(windowKey(window.channel, window.start - windowMs)), (list) => list.size > limit);
 
 /**
  * Admits the event to its window (once: a later attempt finds its admission). `threshold` 0 means no
@@ -194,47 +196,20 @@ export const admit = Effect.fnUntraced(function* (
   window: Window,
   event: OffboardingEvent,
   threshold: number,
-  previousWindowKey: string,
+  windowMs: number,
 ) {
-  const limit = threshold > 0 ? threshold : Number.POSITIVE_INFINITY;
   const known = yield* coordination.getShared(admissionKey(event.id));
   if (known !== undefined) {
     const a = parse<Admission>(known.value, { mode: "s" });
-    if (a.mode === "d" && a.position !== undefined) {
-      yield* placeMember(coordination, window, a.position, memberOf(event));
-    }
-    return {
-      digest: a.mode === "d",
-      ambiguous: a.mode === "a",
-      ...(a.position !== undefined && { position: a.position }),
-    } satisfies Admitted as Admitted;
+    return { digest: a.mode === "d", ambiguous: a.mode === "a", position: a.position ?? -1 } satisfies Admitted;
   }
-  let previousBurst = false;
-  if (Number.isFinite(limit)) {
-    const head = yield* readWindow(coordination, window);
-    if (head.count < limit) {
-      const previous = yield* coordination.getShared(previousWindowKey);
-      previousBurst = parse(previous?.value, EMPTY_WINDOW).count > limit;
-    }
-  }
-  const admitted = yield* updateWindow<Admitted>(coordination, window, (s, now) => {
-    const digest = s.count >= limit || previousBurst;
-    return {
-      state: {
-        ...s,
-        count: s.count + 1,
-        ...(digest && { members: s.members + 1, lastJoinAt: now }),
-      },
-      result: { digest, ambiguous: false, ...(digest && { position: s.members }) },
-    };
-  });
-  const admission: Admission = {
-    mode: admitted.digest ? "d" : "s",
-    ...(admitted.position !== undefined && { position: admitted.position }),
-  };
+  const now = yield* Clock.currentTimeMillis;
+  const position = yield* coordination.appendShared(window.key, JSON.stringify(memberOf(event, now)), WINDOW_TTL_MS);
+  const digest =
+    threshold > 0 && (position >= threshold || (yield* burstBefore(coordination, window, windowMs, threshold)));
+  const admission: Admission = { mode: digest ? "d" : "s", position };
   yield* coordination.putShared(admissionKey(event.id), JSON.stringify(admission), undefined, WINDOW_TTL_MS);
-  if (admitted.position !== undefined) yield* placeMember(coordination, window, admitted.position, memberOf(event));
-  return admitted;
+  return { digest, ambiguous: false, position } satisfies Admitted;
 });
 
 /** Marks a single as possibly posted (an attempt failed where Slack may have acted). */
@@ -250,50 +225,42 @@ export const wasAmbiguous = (coordination: Coordination, eventId: string) =>
     (r) => parse<Admission>(r?.value, { mode: "s" }).mode === "a",
   );
 
-/** Every member placed so far, chunk by chunk, with each chunk's size at reading. */
-export const readMembers = Effect.fnUntraced(function* (coordination: Coordination, window: Window, positions: number) {
-  const chunks = Math.ceil(positions / CHUNK_SIZE);
-  const read = yield* Effect.forEach(
-    Array.from({ length: chunks }, (_, n) => n),
-    (n) => Effect.map(coordination.getShared(chunkKey(window, n)), (r) => parse(r?.value, EMPTY_CHUNK)),
-    { concurrency: 4 },
-  );
-  return read;
+/**
+ * The digest's members now: the window's alerts beyond the first `threshold` (all of them after a
+ * burst window), each once; `contiguous` is how many positions from 0 have their alert stored.
+ */
+export const readMembers = Effect.fnUntraced(function* (
+  coordination: Coordination,
+  window: Window,
+  threshold: number,
+  windowMs: number,
+) {
+  const list = yield* coordination.listShared(window.key);
+  const all = list.items.map((i) => ({
+    position: i.position,
+    member: parse<DigestMember | undefined>(i.item, undefined),
+  }));
+  let contiguous = 0;
+  while (contiguous < all.length && all[contiguous]?.position === contiguous) contiguous += 1;
+  const first = (yield* burstBefore(coordination, window, windowMs, threshold)) ? 0 : threshold;
+  const seen = new Set<string>();
+  const members: Array<DigestMember> = [];
+  for (const { position, member } of all) {
+    if (position < first || member === undefined || seen.has(member.id)) continue;
+    seen.add(member.id);
+    members.push(member);
+  }
+  const lastJoinAt = all.reduce((t, i) => Math.max(t, i.member?.at ?? 0), 0);
+  return { members, contiguous, lastJoinAt };
 });
-
-/** After a rewrite: each chunk has been shown up to the size it had when read. */
-export const markShown = (coordination: Coordination, window: Window, sizes: ReadonlyArray<number>) =>
-  Effect.forEach(
-    sizes,
-    (size, n) =>
-      update(coordination, chunkKey(window, n), EMPTY_CHUNK, (c) =>
-        c.shown >= size ? { keep: undefined } : { state: { ...c, shown: size }, result: undefined },
-      ),
-    { concurrency: 4, discard: true },
-  );
-
-/** Whether the member with this event id is among the shown members of its chunk. */
-export const shownIn = (coordination: Coordination, window: Window, position: number, eventId: string) =>
-  Effect.map(coordination.getShared(chunkKey(window, Math.floor(position / CHUNK_SIZE))), (r) => {
-    const c = parse(r?.value, EMPTY_CHUNK);
-    return c.members.slice(0, c.shown).some((m) => m.id === eventId);
-  });
 
 /** A follow-up of a member: the digest marks the user at its next rewrite. */
 export const markFollowUp = (coordination: Coordination, window: Window, memberId: string, kind: LifecycleKind) =>
-  updateWindow(coordination, window, (s) =>
+  updateHead(coordination, window, (s) =>
     s.followUps?.[memberId] === kind
       ? { keep: undefined }
       : { state: { ...s, followUps: { ...s.followUps, [memberId]: kind } }, result: undefined },
   );
-
-/** The window of a digest key (`slack-window#<channel>#<start>`), for a follow-up's receipt. */
-export const windowFromKey = (key: string, windowMs: number): Window | undefined => {
-  const m = /^slack-window#([^#]+)#(\d+)$/.exec(key);
-  if (m === null) return undefined;
-  const start = Number(m[2]);
-  return { channel: m[1] ?? "", start, end: start + windowMs, key };
-};
 
 // ── What the digest says ──────────────────────────────────────────────────────────────────────────
 

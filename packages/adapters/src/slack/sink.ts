@@ -9,19 +9,16 @@ import {
   buildDigest,
   closesAt,
   csvFileName,
+  type DigestHead,
   digestCsv,
   markAmbiguous,
   markFollowUp,
-  markShown,
+  readHead,
   readMembers,
-  readWindow,
-  shownIn,
-  updateWindow,
+  updateHead,
   type Window,
-  type WindowState,
   wasAmbiguous,
   windowFromKey,
-  windowKey,
   windowOf,
 } from "./digest.ts";
 import { classifySlackError, isAmbiguous, isBlockError, ORIGINAL_GONE } from "./errors.ts";
@@ -301,11 +298,11 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
 
   // ── Digests ─────────────────────────────────────────────────────────────────────────────────────
 
-  const digestReceipt = (window: Window, state: WindowState, event: OffboardingEvent): Receipt => ({
+  const digestReceipt = (window: Window, head: DigestHead, event: OffboardingEvent): Receipt => ({
     sink: SLACK_SINK,
-    ref: state.ts ?? "",
+    ref: head.ts ?? "",
     detail: {
-      ...snapshotDetail(window.channel, state.ts ?? "", event),
+      ...snapshotDetail(window.channel, head.ts ?? "", event),
       digest: window.key,
     },
   });
@@ -322,15 +319,19 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
   const renderDigest = (coordination: Coordination, window: Window, token: string, eventId: string | undefined) =>
     Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis;
-      const state = yield* readWindow(coordination, window).pipe(Effect.mapError(ledgerDown));
-      if (state.leaseToken !== token) return;
-      const closed = now >= closesAt(window, state, settings.digestUpdateMs);
-      const chunks = yield* readMembers(coordination, window, state.members).pipe(Effect.mapError(ledgerDown));
-      const members = chunks.flatMap((c) => c.members);
-      const news = chunks.some((c) => c.members.length > c.shown);
-      const followUps = state.followUps ?? {};
+      const head = yield* readHead(coordination, window).pipe(Effect.mapError(ledgerDown));
+      if (head.leaseToken !== token) return;
+      const { members, contiguous, lastJoinAt } = yield* readMembers(
+        coordination,
+        window,
+        settings.digestThreshold,
+        settings.digestWindowMs,
+      ).pipe(Effect.mapError(ledgerDown));
+      const closed = now >= closesAt(window, lastJoinAt, settings.digestUpdateMs);
+      const news = contiguous > head.shown;
+      const followUps = head.followUps ?? {};
       const content = buildDigest(window, members, closed, followUps);
-      let ts = state.ts;
+      let ts = head.ts;
       if (ts === undefined) {
         const sent = yield* postOnce(
           window.channel,
@@ -341,7 +342,7 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
           },
           undefined,
           coordination,
-          state.posting === true,
+          head.posting === true,
           Effect.void,
         );
         ts = sent.ts;
@@ -368,18 +369,15 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
           catch: (cause) => classifySlackError(cause, "files.uploadV2"),
         });
       }
-      yield* markShown(
-        coordination,
-        window,
-        chunks.map((c) => c.members.length),
-      ).pipe(Effect.mapError(ledgerDown));
       const done = ts;
-      yield* updateWindow(coordination, window, (s) => ({
+      yield* updateHead(coordination, window, (s) => ({
         state: {
           ...s,
           ts: done,
           posting: false,
+          shown: Math.max(s.shown, contiguous),
           renderedAt: now,
+          lastJoinAt,
           final: closed,
           duty: closed ? undefined : (eventId ?? s.duty),
           leaseUntil: 0,
@@ -390,7 +388,7 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
     }).pipe(
       Effect.tapError(() =>
         Effect.ignore(
-          updateWindow(coordination, window, (s) =>
+          updateHead(coordination, window, (s) =>
             s.leaseToken === token
               ? { state: { ...s, leaseUntil: 0, leaseToken: undefined }, result: undefined }
               : { keep: undefined },
@@ -401,7 +399,7 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
 
   /** Takes the window's lease when free; true when taken. */
   const takeLease = (coordination: Coordination, window: Window, token: string) =>
-    updateWindow(coordination, window, (s, now) =>
+    updateHead(coordination, window, (s, now) =>
       s.leaseUntil > now
         ? { keep: false }
         : {
@@ -424,26 +422,24 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
       const started = yield* Clock.currentTimeMillis;
       for (;;) {
         const now = yield* Clock.currentTimeMillis;
-        const state = yield* readWindow(coordination, window).pipe(Effect.mapError(ledgerDown));
-        const closeAt = closesAt(window, state, settings.digestUpdateMs);
+        const head = yield* readHead(coordination, window).pipe(Effect.mapError(ledgerDown));
+        const closeAt = closesAt(window, head.lastJoinAt, settings.digestUpdateMs);
         const closed = now >= closeAt;
-        const shown =
-          state.ts !== undefined &&
-          (yield* shownIn(coordination, window, position, event.id).pipe(Effect.mapError(ledgerDown)));
-        if (shown && (state.duty !== event.id || (state.final && closed))) return digestReceipt(window, state, event);
-        const due = !shown || (closed && !state.final);
+        const shown = head.ts !== undefined && position < head.shown;
+        if (shown && (head.duty !== event.id || (head.final && closed))) return digestReceipt(window, head, event);
+        const due = !shown || (closed && !head.final);
         const dueAt =
-          state.ts === undefined || (closed && !state.final)
+          head.ts === undefined || (closed && !head.final)
             ? now
-            : Math.max(now, state.renderedAt + settings.digestUpdateMs);
-        if (due && state.leaseUntil <= now && dueAt <= now) {
+            : Math.max(now, head.renderedAt + settings.digestUpdateMs);
+        if (due && head.leaseUntil <= now && dueAt <= now) {
           const token = randomUUID();
           if (yield* takeLease(coordination, window, token)) yield* renderDigest(coordination, window, token, event.id);
           continue;
         }
         // Someone is rewriting it now: look again shortly. Otherwise: when the next rewrite is due.
-        let until = state.leaseUntil > now ? Math.min(state.leaseUntil, now + 1_000) : dueAt;
-        if (shown && state.duty === event.id) until = Math.max(until, closeAt);
+        let until = head.leaseUntil > now ? Math.min(head.leaseUntil, now + 1_000) : dueAt;
+        if (shown && head.duty === event.id) until = Math.max(until, closeAt);
         const waitMs = Math.max(250, until - now + 100);
         if (now + waitMs - started <= settings.maxWaitMs) {
           yield* Effect.sleep(Duration.millis(waitMs));
@@ -491,9 +487,9 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
           window,
           event,
           settings.digestThreshold,
-          windowKey(settings.channelId, window.start - settings.digestWindowMs),
+          settings.digestWindowMs,
         ).pipe(Effect.mapError(ledgerDown));
-        if (admitted.digest && admitted.position !== undefined) {
+        if (admitted.digest) {
           return yield* deliverInDigest(coordination, window, event, admitted.position);
         }
         ambiguous = admitted.ambiguous;

@@ -56,6 +56,23 @@ export interface Coordination {
     expected: number | undefined,
     ttlMs: number,
   ) => Effect.Effect<boolean, LedgerError>;
+  /**
+   * Appends `item` to the shared list under `key` without reading it first (no compare-and-set, so
+   * hundreds of writers never retry each other) and resolves with its position: 0, 1, 2, … in the order
+   * the appends were applied, each handed out once. The list may be forgotten `ttlMs` after this append.
+   */
+  readonly appendShared: (key: string, item: string, ttlMs: number) => Effect.Effect<number, LedgerError>;
+  /**
+   * The list under `key`: `size` positions handed out so far, and the items in position order (a
+   * position whose writer failed between taking it and storing its item may be missing).
+   */
+  readonly listShared: (key: string) => Effect.Effect<SharedList, LedgerError>;
+}
+
+/** A shared list (see `Coordination.appendShared`). */
+export interface SharedList {
+  readonly size: number;
+  readonly items: ReadonlyArray<{ readonly position: number; readonly item: string }>;
 }
 
 /**
@@ -95,6 +112,11 @@ export const makeInMemoryLedger = (): DeliveryLedger["Service"] => {
   const deliveries = new Map<string, Entry>();
   const cases = new Map<string, CaseRecord>();
   const shared = new Map<string, SharedRecord & { readonly expiresAt: number }>();
+  const lists = new Map<string, { items: Array<string>; expiresAt: number }>();
+  const liveList = (key: string, now: number) => {
+    const l = lists.get(key);
+    return l !== undefined && l.expiresAt > now ? l : undefined;
+  };
   const liveShared = (key: string, now: number) => {
     const r = shared.get(key);
     return r !== undefined && r.expiresAt > now ? r : undefined;
@@ -139,6 +161,19 @@ export const makeInMemoryLedger = (): DeliveryLedger["Service"] => {
         if (liveShared(key, now)?.version !== expected) return false;
         shared.set(key, { value, version: (expected ?? 0) + 1, expiresAt: now + ttlMs });
         return true;
+      }),
+    appendShared: (key, item, ttlMs) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const list = liveList(key, now) ?? { items: [], expiresAt: 0 };
+        list.items.push(item);
+        list.expiresAt = now + ttlMs;
+        lists.set(key, list);
+        return list.items.length - 1;
+      }),
+    listShared: (key) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const items = liveList(key, now)?.items ?? [];
+        return { size: items.length, items: items.map((item, position) => ({ position, item })) };
       }),
   };
 };
