@@ -7,7 +7,6 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { handleBatch } from "./batch.ts";
-import { changeVisibility, retryAfterOf, type VisibilityChange, visibilitySeconds } from "./visibility.ts";
 import type { Disposition } from "./disposition.ts";
 import { WorkerError } from "./errors.ts";
 import { fromSdkMessage } from "./message.ts";
@@ -19,6 +18,7 @@ import {
   type WorkerRuntime,
 } from "./runtime.ts";
 import { makeTelemetry, type Telemetry } from "./telemetry.ts";
+import { changeVisibility, retryAfterOf, type VisibilityChange, visibilitySeconds } from "./visibility.ts";
 
 /**
  * The self-hosted worker: long-polls an SQS queue and runs each batch through the same batch handler

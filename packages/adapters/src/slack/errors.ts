@@ -109,7 +109,13 @@ export const classifySlackError = (cause: unknown, what: string): SinkError => {
 };
 
 /** Network failures raised before the request reached Slack: repeating it cannot post twice. */
-const NOT_SENT: ReadonlySet<string> = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+const NOT_SENT: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
 
 /** The first error `code` in a cause chain (`original`, `cause`, an AggregateError's `errors`). */
 const codeIn = (cause: unknown, depth = 0): string | undefined => {
