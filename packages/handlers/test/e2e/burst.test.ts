@@ -98,7 +98,8 @@ describe("a layoff-sized burst", () => {
         },
         {
           what: "every user to be named in Slack and the queue to drain",
-          timeoutMs: Math.max(1_000, 180_000 - (Date.now() - started)),
+          // A liveness bound, generous so that the figures are complete; the drain time is asserted below.
+          timeoutMs: 480_000 - (Date.now() - started),
           everyMs: 500,
         },
       );
@@ -124,6 +125,7 @@ describe("a layoff-sized burst", () => {
     }
 
     expect(named(logins)).toHaveLength(USERS);
+    expect(drainedAfterMs).toBeLessThanOrEqual(180_000);
     expect(slack.writes.length).toBeLessThanOrEqual(30);
     expect(slack.rateLimited.length).toBeLessThanOrEqual(10);
     const issuesPerUser = countBy(jira.issues, (i) => i.labels.find((l) => l.startsWith("okta-user-")) ?? "none");
@@ -137,5 +139,5 @@ describe("a layoff-sized burst", () => {
         .map((r) => r.split(",")[0]);
       expect(new Set(ids).size).toBe(ids.length);
     }
-  }, 420_000);
+  }, 600_000);
 });
