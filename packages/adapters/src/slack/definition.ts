@@ -15,7 +15,11 @@ import { makeSlackSink } from "./sink.ts";
 export const slackSink: SinkDefinition<SlackSettings> = {
   name: SLACK_SINK,
   keys: [
-    { name: "SLACK_BOT_TOKEN", secret: true, description: "Bot token (xoxb-…) with chat:write, channels:history and files:write, member of the channel" },
+    {
+      name: "SLACK_BOT_TOKEN",
+      secret: true,
+      description: "Bot token (xoxb-…) with chat:write, channels:history and files:write, member of the channel",
+    },
     { name: "SLACK_CHANNEL_ID", secret: false, description: "Channel id (C…) the alerts go to, not a #name" },
     {
       name: "SLACK_API_URL",

@@ -44,8 +44,13 @@ export interface DigestMember {
 export interface DigestHead {
   /** The digest message, once posted. */
   readonly ts?: string | undefined;
-  /** The list positions the message has shown: every position below this one. */
+  /** The list positions the message has shown: every position below this one but those in `missing`. */
   readonly shown: number;
+  /**
+   * Positions below `shown` whose alert was not stored yet when the message was last rewritten (a
+   * writer between taking its position and storing its alert, or one that crashed there).
+   */
+  readonly missing?: ReadonlyArray<number>;
   readonly renderedAt: number;
   /** The last rewrite came after the window closed and attached the CSV. */
   readonly final: boolean;
@@ -76,6 +81,8 @@ export const EMPTY_HEAD: DigestHead = { shown: 0, renderedAt: 0, final: false, l
 const WINDOW_TTL_MS = 7 * 86_400_000;
 /** After a window's end, how long before its digest counts as closed (late deliveries from Okta). */
 export const CLOSE_GRACE_MS = 2_000;
+/** The digest closes once no alert has joined for this long (or the update interval, if shorter). */
+export const CLOSE_QUIET_MS = 10_000;
 const MAX_ROUNDS = 80;
 
 export interface Window {
@@ -103,7 +110,7 @@ const admissionKey = (eventId: string) => `slack-admit#${eventId}`;
  * for `quietMs` (a backlog of an old window is still gathered into one digest while it drains).
  */
 export const closesAt = (window: Window, lastJoinAt: number | undefined, quietMs: number): number =>
-  Math.max(window.end + CLOSE_GRACE_MS, (lastJoinAt ?? 0) + quietMs);
+  Math.max(window.end + CLOSE_GRACE_MS, (lastJoinAt ?? 0) + Math.min(quietMs, CLOSE_QUIET_MS));
 
 /** The window an event belongs to: by its `published` time (now, when Okta's date is unusable). */
 export const windowOf = (channel: string, event: OffboardingEvent, windowMs: number, now: number): Window => {
@@ -227,7 +234,8 @@ export const wasAmbiguous = (coordination: Coordination, eventId: string) =>
 
 /**
  * The digest's members now: the window's alerts beyond the first `threshold` (all of them after a
- * burst window), each once; `contiguous` is how many positions from 0 have their alert stored.
+ * burst window), each once; `size` is the positions handed out, `missing` those below it whose
+ * alert is not stored (yet).
  */
 export const readMembers = Effect.fnUntraced(function* (
   coordination: Coordination,
@@ -240,8 +248,10 @@ export const readMembers = Effect.fnUntraced(function* (
     position: i.position,
     member: parse<DigestMember | undefined>(i.item, undefined),
   }));
-  let contiguous = 0;
-  while (contiguous < all.length && all[contiguous]?.position === contiguous) contiguous += 1;
+  const present = new Set(all.map((i) => i.position));
+  const size = Math.max(list.size, ...all.map((i) => i.position + 1));
+  const missing: Array<number> = [];
+  for (let p = 0; p < size; p++) if (!present.has(p)) missing.push(p);
   const first = (yield* burstBefore(coordination, window, windowMs, threshold)) ? 0 : threshold;
   const seen = new Set<string>();
   const members: Array<DigestMember> = [];
@@ -251,8 +261,12 @@ export const readMembers = Effect.fnUntraced(function* (
     members.push(member);
   }
   const lastJoinAt = all.reduce((t, i) => Math.max(t, i.member?.at ?? 0), 0);
-  return { members, contiguous, lastJoinAt };
+  return { members, size, missing, lastJoinAt };
 });
+
+/** Whether the digest message has shown the alert at `position`. */
+export const hasShown = (head: DigestHead, position: number): boolean =>
+  head.ts !== undefined && position < head.shown && !(head.missing ?? []).includes(position);
 
 /** A follow-up of a member: the digest marks the user at its next rewrite. */
 export const markFollowUp = (coordination: Coordination, window: Window, memberId: string, kind: LifecycleKind) =>

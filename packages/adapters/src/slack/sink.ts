@@ -11,6 +11,7 @@ import {
   csvFileName,
   type DigestHead,
   digestCsv,
+  hasShown,
   markAmbiguous,
   markFollowUp,
   readHead,
@@ -321,14 +322,14 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
       const now = yield* Clock.currentTimeMillis;
       const head = yield* readHead(coordination, window).pipe(Effect.mapError(ledgerDown));
       if (head.leaseToken !== token) return;
-      const { members, contiguous, lastJoinAt } = yield* readMembers(
+      const { members, size, missing, lastJoinAt } = yield* readMembers(
         coordination,
         window,
         settings.digestThreshold,
         settings.digestWindowMs,
       ).pipe(Effect.mapError(ledgerDown));
       const closed = now >= closesAt(window, lastJoinAt, settings.digestUpdateMs);
-      const news = contiguous > head.shown;
+      const news = size > head.shown || (head.missing ?? []).some((p) => !missing.includes(p));
       const followUps = head.followUps ?? {};
       const content = buildDigest(window, members, closed, followUps);
       let ts = head.ts;
@@ -375,7 +376,8 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
           ...s,
           ts: done,
           posting: false,
-          shown: Math.max(s.shown, contiguous),
+          shown: size,
+          missing,
           renderedAt: now,
           lastJoinAt,
           final: closed,
@@ -425,7 +427,7 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
         const head = yield* readHead(coordination, window).pipe(Effect.mapError(ledgerDown));
         const closeAt = closesAt(window, head.lastJoinAt, settings.digestUpdateMs);
         const closed = now >= closeAt;
-        const shown = head.ts !== undefined && position < head.shown;
+        const shown = hasShown(head, position);
         if (shown && (head.duty !== event.id || (head.final && closed))) return digestReceipt(window, head, event);
         const due = !shown || (closed && !head.final);
         const dueAt =
