@@ -49,7 +49,9 @@ describe("cdk.json", () => {
   });
 });
 
-describe("the CDK app", () => {
+// A synth in a child process (tsx, aws-cdk-lib, the whole stack) takes 10-20 s alone and minutes on a
+// loaded two-core machine: these two get a generous timeout.
+describe("the CDK app", { timeout: 240_000 }, () => {
   it("says, after synthesizing with example values, that they are not for deployment", async () => {
     const r = await runApp({ "offboard:example": "true" });
     expect(r.code).toBe(0);
