@@ -403,7 +403,7 @@ export interface FakeJira {
 
 const USER_LABEL = /okta-user-([A-Za-z0-9_-]+)/;
 /** The Okta event id a comment names (its ADF puts "Okta event: " and the id in neighbouring text nodes). */
-const OKTA_EVENT_IN_TEXT = /Okta event: (?:[^0-9a-fA-F]*?"text":")?([0-9a-fA-F]{4,}-[0-9a-fA-F-]+)/;
+const OKTA_EVENT_IN_TEXT = /Okta event: (?:.*?"text":")?([0-9a-fA-F]{4,}-[0-9a-fA-F-]+)/;
 
 /** Jira Cloud REST v3, as much as the Jira sink uses: search (JQL), create issue, comment, transitions. */
 export const startFakeJira = async (): Promise<FakeJira> => {
