@@ -131,7 +131,7 @@ describe("ambiguous failures", () => {
     try {
       await waitUntil(async () => delivered() === routed.length && (await queueDepth(aws, stack.queueUrl)) === 0, {
         what: "every event to be delivered and the queue to drain",
-        timeoutMs: 300_000,
+        timeoutMs: 540_000,
         everyMs: 1_000,
       });
     } finally {
@@ -139,11 +139,13 @@ describe("ambiguous failures", () => {
       await slack.close();
       await jira.close();
       const twice = [...eventsInSlack(slack)].filter(([, n]) => n > 1);
+      const ticketsTwice = [...countBy(jira.issues, (i) => i.eventId ?? "none")].filter(([, n]) => n > 1);
+      const commentsTwice = [...countBy(jira.comments, (c) => `${c.key} ${c.eventId}`)].filter(([, n]) => n > 1);
       console.log(
         [
           `ambiguous chaos (seed ${SEED}): ${routed.length} routed events`,
           `  Slack: ${slack.writes.length} writes, faults ${slack.faults.acted} acted-then-500 and ${slack.faults.clean} clean; ${slack.messages.length} messages, ${slack.files.length} files; delivered ${delivered()} of ${routed.length}; posted twice: ${twice.length}`,
-          `  Jira: ${jira.issues.length} issues, ${jira.comments.length} comments, faults ${jira.acted.count} acted-then-500 and ${injected.clean} clean`,
+          `  Jira: ${jira.issues.length} issues, ${jira.comments.length} comments, faults ${jira.acted.count} acted-then-500 and ${injected.clean} clean; issues twice: ${ticketsTwice.length}, comments twice: ${commentsTwice.length}`,
           ...stops.map((s) => `  ${s.stderr.split("\n").find((l) => l.includes("stopped after")) ?? "(no summary)"}`),
         ].join("\n"),
       );
@@ -158,5 +160,5 @@ describe("ambiguous failures", () => {
     // No Jira issue twice, no comment twice.
     expect([...countBy(jira.issues, (i) => i.eventId ?? "none")].filter(([, n]) => n > 1)).toEqual([]);
     expect([...countBy(jira.comments, (c) => `${c.key} ${c.eventId}`)].filter(([, n]) => n > 1)).toEqual([]);
-  }, 400_000);
+  }, 660_000);
 });
