@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     exclude: [...configDefaults.exclude, ...(process.env.npm_lifecycle_event === "test" ? MINUTES_LONG : [])],
+    // moto_server starts once per run (test/global-setup.ts) and every file connects to it.
+    globalSetup: ["test/global-setup.ts"],
     // moto_server start-up and the end-to-end scenarios (test/e2e) take seconds, not milliseconds.
     testTimeout: 60_000,
     hookTimeout: 90_000,

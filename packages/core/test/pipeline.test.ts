@@ -9,13 +9,13 @@ import {
   type InputRecord,
   LedgerError,
   makeInMemoryLedger,
-  memorySink,
   PipelineConfig,
   type PipelineSettings,
   processBatch,
   type Sink,
   sinksLayer,
 } from "../src/index.ts";
+import { memorySink } from "../src/testing.ts";
 
 let n = 0;
 const record = (body: unknown): InputRecord => {
@@ -255,7 +255,7 @@ describe("processing a batch", () => {
     const down = new LedgerError({ message: "throttled" });
     const ledger: DeliveryLedger["Service"] = {
       ...makeInMemoryLedger(),
-      claim: () => Effect.fail(down),
+      claimAll: () => Effect.fail(down),
     };
     const [out] = await run([record(envelope(oktaEvent({ eventType: "user.lifecycle.suspend" })))], {
       sinks: [slack],

@@ -11,6 +11,7 @@ export {
 } from "./config.ts";
 export { DEFAULTS } from "./defaults.ts";
 export {
+  bundleOptions,
   ESM_REQUIRE_SHIM,
   EXTERNAL_MODULES,
   HANDLER_ENTRIES,

@@ -21,7 +21,7 @@ const RECOMMENDED = createRequire(import.meta.url)("aws-cdk-lib/recommended-feat
 /** Runs bin/app.ts as the CDK CLI does (context in CDK_CONTEXT_JSON), without bundling the Lambdas. */
 const runApp = (context: Record<string, unknown>): Promise<{ code: number; stderr: string }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "bin/app.ts"], {
+    const child = spawn(process.execPath, ["--conditions=development", "--import", "tsx", "bin/app.ts"], {
       cwd: INFRA,
       env: {
         PATH: process.env.PATH ?? "",

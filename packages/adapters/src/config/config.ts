@@ -30,6 +30,7 @@ import { configKeys, DEFAULT_STATE_DIR, DEFAULT_TIME_ZONE } from "./keys.ts";
 import { readPolicy } from "./policy.ts";
 import { ConfigReader } from "./settings-reader.ts";
 
+/** The whole validated configuration: active sinks' and the HRIS's settings, policy, ledger, state directory. */
 export interface AppConfig {
   /**
    * The settings of every active sink, by sink name (registry order). A sink is built from here
@@ -55,6 +56,7 @@ export interface AppConfig {
   readonly secretArn?: string;
 }
 
+/** Where `loadConfig` reads from (the environment and the Secrets Manager secret, by default). */
 export interface LoadConfigOptions {
   /** The environment (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;

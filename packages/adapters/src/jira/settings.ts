@@ -29,7 +29,9 @@ export interface JiraSettings {
   readonly maxRetries: number;
 }
 
+/** The Jira issue type created unless JIRA_ISSUE_TYPE says otherwise. */
 export const DEFAULT_JIRA_ISSUE_TYPE = "Task";
+/** The lifecycle kinds that open a Jira ticket unless JIRA_KINDS says otherwise. */
 export const DEFAULT_JIRA_KINDS: ReadonlyArray<LifecycleKind> = ["deactivated"];
 
 /** The downstream steps a Jira offboarding ticket lists when JIRA_CHECKLIST is not set. */

@@ -109,7 +109,7 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
 
   const call = (what: string, args: Record<string, unknown>): Effect.Effect<SlackCallResult, SinkError> =>
     Effect.tryPromise({
-      try: () => client.apiCall(what, args) as Promise<SlackCallResult>,
+      try: async () => (await client()).apiCall(what, args) as Promise<SlackCallResult>,
       catch: (cause) => classifySlackError(cause, what),
     });
 
@@ -359,8 +359,8 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
       if (closed) {
         const digestTs = ts;
         yield* Effect.tryPromise({
-          try: () =>
-            client.filesUploadV2({
+          try: async () =>
+            (await client()).filesUploadV2({
               channel_id: window.channel,
               thread_ts: digestTs,
               file: Buffer.from(digestCsv(members, followUps), "utf8"),
