@@ -140,3 +140,5 @@ export {
   sinksLayer,
   sinksOf,
 } from "./ports/sink.ts";
+// ── Text safety (what reaches people: Slack, Jira, terminals) ──
+export { clipText, isInvisibleFormatting, safeText } from "./text/safe-text.ts";

@@ -6,13 +6,15 @@ import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sns from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
-import { type OffboardConfig, validateConfig } from "./config.ts";
+import { ConfigError, type OffboardConfig, validateConfig } from "./config.ts";
 import { DEFAULTS } from "./defaults.ts";
 import { applyNagAcknowledgements } from "./nag-suppressions.ts";
 import { OffboardingAlarms } from "./offboarding-alarms.ts";
 import { OffboardingWorker } from "./offboarding-worker.ts";
+import { OktaEventHookReceiver } from "./okta-event-hook.ts";
 import { OktaEventIngest } from "./okta-event-ingest.ts";
 import { OktaLogStream } from "./okta-log-stream.ts";
+import { OktaSystemLogPoller } from "./okta-poller.ts";
 
 export interface OffboardingStackProps extends StackProps {
   readonly config: OffboardConfig;
@@ -20,13 +22,21 @@ export interface OffboardingStackProps extends StackProps {
 
 export class OffboardingStack extends Stack {
   public readonly config: OffboardConfig;
-  public readonly secret: secretsmanager.ISecret;
+  /** The worker's secret (Slack, Jira, BambooHR, an optional Okta read-only credential): only the worker reads it. */
+  public readonly workerSecret: secretsmanager.ISecret;
+  /** The Okta admin secret: only the log-stream custom resource reads it. Undefined with `existingEventSourceName`. */
+  public readonly oktaAdminSecret: secretsmanager.ISecret | undefined;
   /** Undefined when the stream is managed elsewhere (`existingEventSourceName`). */
   public readonly logStream: OktaLogStream | undefined;
-  public readonly partnerEventSourceName: string;
+  /** Undefined with source "poll" (no log stream). */
+  public readonly partnerEventSourceName: string | undefined;
   public readonly ingest: OktaEventIngest;
   public readonly worker: OffboardingWorker;
   public readonly alarms: OffboardingAlarms;
+  /** The System Log poller (source "poll" or "stream+poll"). */
+  public readonly poller: OktaSystemLogPoller | undefined;
+  /** The Event Hook receiver (when `eventHookSecretArn` is set). */
+  public readonly eventHook: OktaEventHookReceiver | undefined;
 
   constructor(scope: Construct, id: string, props: OffboardingStackProps) {
     super(scope, id, {
@@ -35,16 +45,33 @@ export class OffboardingStack extends Stack {
     });
     const config = validateConfig(props.config);
     this.config = config;
-    this.secret = secretsmanager.Secret.fromSecretCompleteArn(this, "Secret", config.secretArn);
+    this.workerSecret = secretsmanager.Secret.fromSecretCompleteArn(this, "Secret", config.secretArn);
 
-    if (config.existingEventSourceName !== undefined) {
+    this.oktaAdminSecret =
+      config.oktaAdminSecretArn === undefined
+        ? undefined
+        : secretsmanager.Secret.fromSecretCompleteArn(this, "OktaAdminSecret", config.oktaAdminSecretArn);
+    /** The admin secret where an admin API is called; validateConfig names the key when it is missing. */
+    const adminSecret = (what: string): secretsmanager.ISecret => {
+      if (this.oktaAdminSecret === undefined) {
+        throw new ConfigError(`oktaAdminSecretArn is required for ${what} (the Okta admin secret)`);
+      }
+      return this.oktaAdminSecret;
+    };
+
+    const source = config.source ?? "stream+poll";
+    if (source === "poll") {
+      this.logStream = undefined;
+      this.partnerEventSourceName = undefined;
+    } else if (config.existingEventSourceName !== undefined) {
       this.logStream = undefined;
       this.partnerEventSourceName = config.existingEventSourceName;
     } else {
       this.logStream = new OktaLogStream(this, "OktaLogStream", {
         oktaOrgUrl: config.oktaOrgUrl,
+        ...(config.oktaCustomDomains === undefined ? {} : { customDomains: config.oktaCustomDomains }),
         ...(config.oktaOrgName === undefined ? {} : { oktaOrgName: config.oktaOrgName }),
-        apiTokenSecret: this.secret,
+        apiTokenSecret: adminSecret("the log stream custom resource"),
         name: config.logStreamName ?? DEFAULTS.logStreamName,
         eventSourceName: config.eventSourceName ?? DEFAULTS.eventSourceName,
       });
@@ -59,17 +86,18 @@ export class OffboardingStack extends Stack {
       visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * DEFAULTS.visibilityTimeoutFactor),
     });
     // Okta creates the partner event source when the stream is created; the bus can only follow it.
-    if (this.logStream !== undefined) this.ingest.eventBus.node.addDependency(this.logStream.customResource);
+    if (this.logStream !== undefined) this.ingest.eventBus?.node.addDependency(this.logStream.customResource);
 
     this.worker = new OffboardingWorker(this, "Worker", {
       queue: this.ingest.queue,
       deadLetterQueue: this.ingest.deadLetterQueue,
-      secret: this.secret,
+      secret: this.workerSecret,
       timeout: workerTimeout,
       batchSize: config.batchSize ?? DEFAULTS.batchSize,
       maxConcurrency: config.maxConcurrency ?? DEFAULTS.maxConcurrency,
       settings: {
         oktaOrgUrl: config.oktaOrgUrl,
+        ...(config.oktaCustomDomains === undefined ? {} : { oktaCustomDomains: config.oktaCustomDomains.join(",") }),
         ...pick(config, [
           "slackChannelId",
           "jiraBaseUrl",
@@ -92,7 +120,42 @@ export class OffboardingStack extends Stack {
       ...(config.alarmEmail === undefined ? {} : { notificationEmails: [config.alarmEmail] }),
     });
 
-    new CfnOutput(this, "EventBusName", { value: this.ingest.eventBus.eventBusName });
+    this.poller =
+      source === "stream"
+        ? undefined
+        : new OktaSystemLogPoller(this, "Poller", {
+            oktaOrgUrl: config.oktaOrgUrl,
+            ...(config.oktaCustomDomains === undefined ? {} : { customDomains: config.oktaCustomDomains }),
+            // The System Log read-only credential lives in the worker's secret, never the admin token.
+            oktaSecret: this.workerSecret,
+            queue: this.ingest.queue,
+            ledgerTable: this.worker.ledgerTable,
+            ...(this.logStream !== undefined
+              ? { logStream: { id: this.logStream.logStreamId } }
+              : source === "stream+poll"
+                ? { logStream: { name: config.logStreamName ?? DEFAULTS.logStreamName } }
+                : {}),
+            ...(config.autoReactivateStream === "true"
+              ? { autoReactivateWith: adminSecret("autoReactivateStream") }
+              : {}),
+            ...(this.alarms.topic !== undefined ? { alarmTopic: this.alarms.topic } : {}),
+          });
+    this.eventHook =
+      config.eventHookSecretArn === undefined
+        ? undefined
+        : new OktaEventHookReceiver(this, "EventHook", {
+            oktaOrgUrl: config.oktaOrgUrl,
+            ...(config.oktaCustomDomains === undefined ? {} : { customDomains: config.oktaCustomDomains }),
+            queue: this.ingest.queue,
+            hookSecret: secretsmanager.Secret.fromSecretCompleteArn(this, "EventHookSecret", config.eventHookSecretArn),
+            adminSecret: adminSecret("registering the Event Hook"),
+            ...(this.alarms.topic !== undefined ? { alarmTopic: this.alarms.topic } : {}),
+          });
+
+    if (this.ingest.eventBus !== undefined) {
+      new CfnOutput(this, "EventBusName", { value: this.ingest.eventBus.eventBusName });
+    }
+    if (this.eventHook !== undefined) new CfnOutput(this, "EventHookUrl", { value: this.eventHook.url });
     new CfnOutput(this, "QueueUrl", { value: this.ingest.queue.queueUrl });
     new CfnOutput(this, "DeadLetterQueueUrl", { value: this.ingest.deadLetterQueue.queueUrl });
     new CfnOutput(this, "LedgerTableName", { value: this.worker.ledgerTable.tableName });

@@ -5,6 +5,17 @@
  *
  * @packageDocumentation
  */
+
+export {
+  deliverEventHook,
+  type FakeEventHook,
+  type FakeLogEvent,
+  type FakeOkta,
+  type FakeStream,
+  fakeLogEvent,
+  type RecordedCall,
+  startFakeOkta,
+} from "./fake-okta.ts";
 export {
   type FakeSlack,
   type FakeSlackCall,

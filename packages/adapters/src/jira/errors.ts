@@ -1,5 +1,6 @@
 import { SinkError } from "@offboard/core";
 import { describeNetworkCause } from "../network.ts";
+import { CrossOriginRedirectError } from "../same-origin.ts";
 import { JIRA_SINK } from "./settings.ts";
 
 /** Classification of jira.js (axios) failures into the core's `SinkError` (transient / permanent). */
@@ -60,6 +61,16 @@ export const backoffMs = (n: number): number => {
   return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 };
 
+/** The refused redirect in an error's cause chain (jira.js wraps axios, which wraps follow-redirects). */
+const crossOriginRedirectIn = (cause: unknown): CrossOriginRedirectError | undefined => {
+  let current: unknown = cause;
+  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    if (current instanceof CrossOriginRedirectError) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+};
+
 /** Network errors raised before the request reached Jira: repeating the request cannot duplicate anything. */
 const NOT_SENT: ReadonlySet<string> = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 
@@ -88,6 +99,17 @@ const NETWORK_CODES = new Set([
  * the SinkError is only { status, data }: the axios error holds the Authorization header.
  */
 export const classifyJiraError = (cause: unknown, what: string): SinkError => {
+  const redirect = crossOriginRedirectIn(cause);
+  if (redirect !== undefined) {
+    // Configuration, not a blip: JIRA_BASE_URL names a site that sends requests elsewhere.
+    return new SinkError({
+      sink: JIRA_SINK,
+      failure: "permanent",
+      code: "redirect",
+      message: `Jira ${what}: ${redirect.message}; check JIRA_BASE_URL`,
+      cause: { code: "redirect", from: redirect.from, to: redirect.to },
+    });
+  }
   const e = (typeof cause === "object" && cause !== null ? cause : {}) as HttpLike;
   const axiosLike = (e.cause ?? e) as { response?: { status?: unknown; data?: unknown; headers?: unknown } };
   const res = axiosLike.response;

@@ -325,3 +325,41 @@ export const SqliteLedger = {
   layer: (options: SqliteLedgerOptions = {}): Layer.Layer<DeliveryLedger, LedgerError> =>
     Layer.effect(DeliveryLedger, makeSqliteLedger(options)),
 } as const;
+
+/**
+ * Forgets what was last written before `cutoffMs` (epoch milliseconds): delivery records that are done
+ * or whose lease has run out, and case records; then compacts the file (WAL checkpoint and VACUUM) so
+ * the deleted rows no longer sit on disk. For `offboard state purge --older-than`. A forgotten delivery
+ * is made again if its event is replayed.
+ */
+export const purgeSqliteLedger = (
+  path: string,
+  cutoffMs: number,
+): Effect.Effect<{ readonly removed: number; readonly kept: number }, LedgerError> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const db = yield* Effect.acquireRelease(openDatabase({ path }), (d) => Effect.sync(() => d.close()));
+      const now = yield* Clock.currentTimeMillis;
+      return yield* Effect.try({
+        try: () => {
+          const removed = db
+            .transaction(() => {
+              const deliveries = db
+                .prepare(
+                  "DELETE FROM deliveries WHERE updated_at < ? AND (state = 'done' OR lease_until IS NULL OR lease_until <= ?)",
+                )
+                .run(cutoffMs, now).changes;
+              const cases = db.prepare("DELETE FROM cases WHERE updated_at < ?").run(cutoffMs).changes;
+              return deliveries + cases;
+            })
+            .immediate();
+          const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+          const kept = count("deliveries") + count("cases");
+          db.pragma("wal_checkpoint(TRUNCATE)");
+          db.exec("VACUUM");
+          return { removed, kept };
+        },
+        catch: (cause) => ledgerError(`cannot purge the SQLite ledger at ${path}`, cause),
+      });
+    }),
+  );

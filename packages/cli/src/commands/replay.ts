@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import {
@@ -17,6 +17,7 @@ import {
 } from "@offboard/adapters";
 import {
   DeliveryLedger,
+  HrisDirectory,
   type InputRecord,
   LIFECYCLE_KINDS,
   type LifecycleKind,
@@ -29,12 +30,19 @@ import {
 import type { Command } from "commander";
 import { Layer, ManagedRuntime } from "effect";
 import { type InputRecord as CliRecord, inBatches, streamInputs, UsageError } from "../io.ts";
+import { cliLogLayer } from "../logging.ts";
+import { FILE_MODE, preparePrivateStateDir } from "../state.ts";
 
 export interface ReplayOptions {
   readonly files: ReadonlyArray<string>;
   readonly config: AppConfig;
   /** Print the console preview of each delivery (default true). */
   readonly preview: boolean;
+  /**
+   * Call no vendor (Slack, Jira, BambooHR) whatever the configuration says: preview and outbox only.
+   * `npm start` uses it, so the fictional example day never reaches a real channel.
+   */
+  readonly previewOnly?: boolean;
   /** `sqlite` (default: remembers deliveries across runs) or `memory` (a dry run that forgets). */
   readonly ledger: "sqlite" | "memory";
   readonly batchSize: number;
@@ -113,7 +121,8 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
   async function* allRecords(): AsyncGenerator<CliRecord> {
     for (const input of inputs) yield* input.records;
   }
-  mkdirSync(config.stateDir, { recursive: true });
+  // Personal data: the directory 0700, its files 0600 (docs/security.md).
+  preparePrivateStateDir(config.stateDir);
 
   const local = [outboxSink({ path: join(config.stateDir, "outbox.jsonl") })];
   if (o.preview) {
@@ -127,7 +136,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
       }),
     );
   }
-  const sinks = sinksFromConfig(config, local);
+  const sinks = sinksFromConfig(o.previewOnly === true ? { ...config, sinks: {} } : config, local);
   const policy = withLocalSinks(
     config.policy,
     local.map((s) => s.name),
@@ -141,8 +150,9 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
     Layer.mergeAll(
       PipelineConfig.layer({ ...config.pipeline, policy }),
       ledger,
-      hrisFromConfig(config),
+      o.previewOnly === true ? HrisDirectory.none : hrisFromConfig(config),
       sinksLayer(sinks),
+      cliLogLayer,
     ),
   );
 
@@ -187,7 +197,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
         const body = batch[j]?.body;
         if (rec.status === "rejected" && !alreadyKept.has(`${rec.recordId}\u0000${body}`)) {
           alreadyKept.add(`${rec.recordId}\u0000${body}`);
-          appendFileSync(rejectedFile, `${JSON.stringify(rejectedLine(rec, body))}\n`);
+          appendFileSync(rejectedFile, `${JSON.stringify(rejectedLine(rec, body))}\n`, { mode: FILE_MODE });
         }
         for (const ev of rec.events) {
           events += 1;
@@ -221,6 +231,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
 
 interface ReplayFlags {
   readonly preview: boolean;
+  readonly previewOnly?: boolean;
   readonly dryRun?: boolean;
   readonly batchSize: string;
   readonly strict?: boolean;
@@ -235,6 +246,10 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
     )
     .argument("[files...]", "files to read; - or nothing reads standard input")
     .option("--no-preview", "do not print the alert and ticket preview of each delivery")
+    .option(
+      "--preview-only",
+      "send nothing to Slack, Jira or BambooHR even when they are configured: preview and outbox only (npm start)",
+    )
     .option("--dry-run", "use a ledger in memory: nothing is remembered for the next run")
     .option("--batch-size <n>", "records per batch, as an SQS batch (1-1000)", "10")
     .option("--strict", "exit 1 when any record was rejected (by default only a failed delivery exits 1)")
@@ -245,7 +260,10 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
       }
       const config = await loadConfig();
       const err = process.stderr;
-      const summaryLines = describeConfig(config);
+      const previewOnly = opts.previewOnly === true;
+      const summaryLines = previewOnly
+        ? ["preview only: nothing is sent to Slack, Jira or BambooHR, whatever is configured"]
+        : describeConfig(config);
       // With no real sink configured (the first `npm start`), one hint beats a warning per kind.
       const noneActive = summaryLines.includes("sinks active: none");
       for (const line of summaryLines) {
@@ -263,6 +281,7 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
         files,
         config,
         preview: opts.preview,
+        previewOnly,
         ledger: opts.dryRun === true ? "memory" : "sqlite",
         batchSize,
         out: process.stdout,
