@@ -123,10 +123,13 @@ export { HrisDirectory } from "./ports/hris.ts";
 export {
   type CaseRecord,
   type Claim,
+  type Coordination,
   DeliveryLedger,
   type LedgerOperations,
   makeInMemoryLedger,
   type Settlement,
+  type SharedList,
+  type SharedRecord,
 } from "./ports/ledger.ts";
 export {
   type DeliveryContext,

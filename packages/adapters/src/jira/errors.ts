@@ -43,6 +43,24 @@ export const retryAfterMs = (value: string | undefined, now = Date.now()): numbe
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 };
 
+/**
+ * How long Jira asks us to wait after a 429: `Retry-After` (seconds or a date), else `X-RateLimit-Reset`
+ * (an ISO 8601 time), else undefined (the caller backs off exponentially, with jitter).
+ */
+export const rateLimitWaitMs = (headers: unknown, now = Date.now()): number | undefined => {
+  const retryAfter = retryAfterMs(header(headers, "retry-after"), now);
+  if (retryAfter !== undefined) return retryAfter;
+  const reset = header(headers, "x-ratelimit-reset");
+  const at = reset === undefined ? Number.NaN : Date.parse(reset);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+};
+
+/** Exponential backoff with jitter for a 429 that named no wait: between half and all of 1 s × 2^n. */
+export const backoffMs = (n: number): number => {
+  const ceiling = Math.min(60_000, 1_000 * 2 ** n);
+  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+};
+
 /** The refused redirect in an error's cause chain (jira.js wraps axios, which wraps follow-redirects). */
 const crossOriginRedirectIn = (cause: unknown): CrossOriginRedirectError | undefined => {
   let current: unknown = cause;
@@ -105,7 +123,7 @@ export const classifyJiraError = (cause: unknown, what: string): SinkError => {
     const data = res?.data;
     const vendor = jiraErrorText(data);
     const transient = status === 429 || status === 408 || status >= 500;
-    const wait = status === 429 ? retryAfterMs(header(res?.headers, "retry-after")) : undefined;
+    const wait = status === 429 ? rateLimitWaitMs(res?.headers) : undefined;
     return new SinkError({
       sink: JIRA_SINK,
       failure: transient ? "transient" : "permanent",
