@@ -3,6 +3,7 @@ import {
   DEFAULT_SLACK_DIGEST_THRESHOLD,
   DEFAULT_SLACK_DIGEST_UPDATE_SECONDS,
   DEFAULT_SLACK_DIGEST_WINDOW_SECONDS,
+  DEFAULT_SLACK_POST_INTERVAL_MS,
   SLACK_SINK,
   type SlackSettings,
 } from "./settings.ts";
@@ -40,6 +41,13 @@ export const slackSink: SinkDefinition<SlackSettings> = {
       description: "The digest window, by the events' Okta published time",
     },
     {
+      name: "SLACK_POST_INTERVAL_MS",
+      secret: false,
+      default: String(DEFAULT_SLACK_POST_INTERVAL_MS),
+      description:
+        "The shared pace of chat.postMessage per channel, for every worker: one post per this many ms (bursts of 2); 0 turns pacing off",
+    },
+    {
       name: "SLACK_DIGEST_UPDATE_SECONDS",
       secret: false,
       default: String(DEFAULT_SLACK_DIGEST_UPDATE_SECONDS),
@@ -59,6 +67,7 @@ export const slackSink: SinkDefinition<SlackSettings> = {
     const digestThreshold = r.int("SLACK_DIGEST_THRESHOLD", 0, DEFAULT_SLACK_DIGEST_THRESHOLD);
     const digestWindowSeconds = r.int("SLACK_DIGEST_WINDOW_SECONDS", 10, DEFAULT_SLACK_DIGEST_WINDOW_SECONDS);
     const digestUpdateSeconds = r.int("SLACK_DIGEST_UPDATE_SECONDS", 1, DEFAULT_SLACK_DIGEST_UPDATE_SECONDS);
+    const postIntervalMs = r.int("SLACK_POST_INTERVAL_MS", 0, DEFAULT_SLACK_POST_INTERVAL_MS);
     if (token === undefined || channelId === undefined) return undefined;
     return {
       token,
@@ -71,7 +80,7 @@ export const slackSink: SinkDefinition<SlackSettings> = {
       digestThreshold,
       digestWindowMs: digestWindowSeconds * 1000,
       digestUpdateMs: digestUpdateSeconds * 1000,
-      paceIntervalMs: 1_100,
+      paceIntervalMs: postIntervalMs,
       paceBurst: 2,
       maxWaitMs: 2_000,
     };

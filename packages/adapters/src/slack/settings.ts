@@ -39,5 +39,8 @@ export interface SlackSettings {
 }
 
 export const DEFAULT_SLACK_DIGEST_THRESHOLD = 10;
+
+/** Slack allows about one chat.postMessage per second per channel: one post per 1.1 s, with a margin. */
+export const DEFAULT_SLACK_POST_INTERVAL_MS = 1_100;
 export const DEFAULT_SLACK_DIGEST_WINDOW_SECONDS = 60;
 export const DEFAULT_SLACK_DIGEST_UPDATE_SECONDS = 30;

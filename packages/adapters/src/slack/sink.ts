@@ -135,9 +135,10 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
     coordination: Coordination | undefined,
     paceIt: boolean,
   ) => {
-    const once: Effect.Effect<SlackCallResult, SinkError> = paceIt
-      ? paced(coordination, paceKey(channel), pace, settings.maxWaitMs, call(what, args), tooLong(what), ledgerDown)
-      : call(what, args);
+    const once: Effect.Effect<SlackCallResult, SinkError> =
+      paceIt && pace.intervalMs > 0
+        ? paced(coordination, paceKey(channel), pace, settings.maxWaitMs, call(what, args), tooLong(what), ledgerDown)
+        : call(what, args);
     return once.pipe(
       Effect.catchIf(
         (e) => e.code === "rate_limited",

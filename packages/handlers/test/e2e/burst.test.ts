@@ -21,7 +21,6 @@ import {
   spawnWorker,
   startFakeJira,
   subjectIdOf as subjectOf,
-  TYPES,
   waitUntil,
   workerEnv,
 } from "./support.ts";
@@ -59,6 +58,7 @@ describe("a layoff-sized burst", () => {
       OFFBOARD_SINK_TIMEOUT_SECONDS: "10",
       OFFBOARD_LEASE_SECONDS: "30",
       SLACK_DIGEST_THRESHOLD: "10",
+      SLACK_POST_INTERVAL_MS: "1100",
     };
     expect((await runCli(["ledger", "create-table"], env)).code).toBe(0);
     const workers = [

@@ -518,6 +518,9 @@ export const workerEnv = (
   OFFBOARD_LEASE_SECONDS: "5",
   // One message per alert: these scenarios count messages per event. The burst tests turn digests on.
   SLACK_DIGEST_THRESHOLD: "0",
+  // These fakes enforce no rate limit: no pacing either, so fault-injection runs take seconds, not the
+  // minutes a 1.1 s pace per post would add. The burst test turns the default pace back on.
+  SLACK_POST_INTERVAL_MS: "0",
   OFFBOARD_SINK_TIMEOUT_SECONDS: "3",
   POWERTOOLS_SERVICE_NAME: "offboard",
   POWERTOOLS_METRICS_DISABLED: "true",
