@@ -86,14 +86,19 @@ export const WORKER_ACTIONS = {
   /** adapters/secrets.ts: GetSecretValueCommand. */
   secret: ["secretsmanager:GetSecretValue"],
   /**
-   * adapters/ledger/dynamodb.ts: BatchGetItem (a batch's case records), GetItem (an event's item),
-   * UpdateItem (claim, settle, release), PutItem (case). No Scan, Query, DeleteItem or stream reads.
+   * adapters/ledger/dynamodb.ts: BatchGetItem (a batch's case records), GetItem (an event's item, a
+   * shared coordination record), UpdateItem (claim, settle, release), PutItem (case, pacing, digest
+   * records), Query (a digest's list, one partition key). No Scan, DeleteItem or stream reads.
    */
-  ledger: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+  ledger: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
   /** handlers/dlq.ts: SendMessageCommand. */
   deadLetterQueue: ["sqs:SendMessage"],
-  /** The SQS event source mapping, on the function's behalf. */
-  queue: ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
+  /**
+   * The SQS event source mapping, on the function's behalf; and handlers/visibility.ts:
+   * ChangeMessageVisibilityBatch (IAM action sqs:ChangeMessageVisibility), so a record that must wait a
+   * vendor's Retry-After comes back after exactly that.
+   */
+  queue: ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
   /** With a customer-managed queue key: decrypt received messages, encrypt (data key) messages sent to the DLQ. */
   queueKeyConsume: ["kms:Decrypt"],
   queueKeyProduce: ["kms:Decrypt", "kms:GenerateDataKey"],

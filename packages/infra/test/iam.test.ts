@@ -68,13 +68,13 @@ const expectedRoles = (s: Synthesized, options: { kms: boolean }) => {
       allow(["logs:CreateLogStream", "logs:PutLogEvents"], arn(idOf(stack, worker.lambda.logGroup))),
       allow(["secretsmanager:GetSecretValue"], WORKER_SECRET),
       allow(
-        ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"],
         arn(idOf(stack, worker.ledgerTable)),
       ),
       allow(["sqs:SendMessage"], arn(idOf(stack, stack.ingest.deadLetterQueue))),
       ...queueKey,
       allow(
-        ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
+        ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
         arn(idOf(stack, stack.ingest.queue)),
       ),
     ],
@@ -162,5 +162,9 @@ describe("WORKER_ACTIONS", () => {
       ...WORKER_ACTIONS.secret,
     ]);
     expect(actionsSent("packages/handlers/src/dlq.ts", "sqs")).toEqual([...WORKER_ACTIONS.deadLetterQueue]);
+    // ChangeMessageVisibilityBatch is authorised by the sqs:ChangeMessageVisibility action.
+    expect(actionsSent("packages/handlers/src/visibility.ts", "sqs").map((a) => a.replace(/Batch$/, ""))).toEqual(
+      WORKER_ACTIONS.queue.filter((a) => a === "sqs:ChangeMessageVisibility"),
+    );
   });
 });
