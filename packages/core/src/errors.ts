@@ -11,6 +11,14 @@ export type RejectCode =
   | "not-okta"
   /** An EventBridge envelope whose `source` is not an Okta partner source. */
   | "untrusted-source"
+  /**
+   * The queue worker accepts EventBridge envelopes only (from Okta's partner source or offboard's own
+   * poller and event hook); any other shape (bare LogEvent, Event Hook body, SNS or HTTP wrapper) sent
+   * straight to the queue is not trusted.
+   */
+  | "untrusted-shape"
+  /** An id longer than 256 characters, or any other field longer than 64 KB. */
+  | "field-too-long"
   /** An Okta-shaped object without a usable `eventType`. */
   | "invalid-event"
   /** A handled lifecycle event with no `User` target (or one without an id): nothing to act on. */

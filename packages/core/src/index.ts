@@ -3,6 +3,7 @@
  * `OffboardingEvent`, decide (route / ignore / reject), and run the delivery pipeline over the ports.
  * Imports effect only: no AWS, no HTTP, no process.env.
  */
+export * from "./cases/machine.ts";
 export * from "./domain/catalogue.ts";
 export * from "./domain/decide.ts";
 export * from "./domain/event.ts";

@@ -4,7 +4,7 @@ import { type Decision, decide } from "./domain/decide.ts";
 import { type OffboardingEvent, publishedMillis } from "./domain/event.ts";
 import { type HrisStatus, judgeHris } from "./domain/hris.ts";
 import type { LedgerError } from "./errors.ts";
-import { type DecodeResult, decodeText, decodeValue } from "./okta/decode.ts";
+import { type DecodeResult, decodeText, decodeValue, TRUST_ANY, type Trust } from "./okta/decode.ts";
 import { type EventOutcome, recordOutcome, type SinkOutcome, sinkFailure } from "./policy/error-policy.ts";
 import { DEFAULT_POLICY, type RoutingPolicy } from "./policy/policy.ts";
 import { HrisDirectory } from "./ports/hris.ts";
@@ -50,8 +50,12 @@ export interface Decided {
 }
 
 /** Decodes a body (text or parsed) and decides every event in it. Pure and total. */
-export const decideBody = (body: string | unknown, policy: RoutingPolicy): ReadonlyArray<Decided> => {
-  const results = typeof body === "string" ? decodeText(body) : decodeValue(body);
+export const decideBody = (
+  body: string | unknown,
+  policy: RoutingPolicy,
+  trust: Trust = TRUST_ANY,
+): ReadonlyArray<Decided> => {
+  const results = typeof body === "string" ? decodeText(body, trust) : decodeValue(body, trust);
   return results.map((result) => ({
     result,
     decision:
