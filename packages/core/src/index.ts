@@ -3,6 +3,7 @@
  * `OffboardingEvent`, decide (route / ignore / reject), and run the delivery pipeline over the ports.
  * Imports effect only: no AWS, no HTTP, no process.env.
  */
+export * from "./cases/case-record.ts";
 export * from "./cases/machine.ts";
 export * from "./domain/catalogue.ts";
 export * from "./domain/decide.ts";
@@ -17,4 +18,5 @@ export * from "./policy/policy.ts";
 export * from "./ports/hris.ts";
 export * from "./ports/ledger.ts";
 export * from "./ports/sink.ts";
+export * from "./ports/user-status.ts";
 export * from "./testing.ts";

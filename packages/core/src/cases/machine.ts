@@ -164,3 +164,45 @@ export const batchOrder = <E extends CaseEvent>(events: ReadonlyArray<E>): Array
     const y = publishedAt(b.published) ?? Number.POSITIVE_INFINITY;
     return x !== y ? x - y : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
   });
+
+/**
+ * Whether Okta's current status of the user asks for an open ticket: true for deprovisioned or
+ * deleted (when those kinds open tickets), false for active or suspended (unless suspended opens
+ * tickets), undefined for a status that gives no opinion.
+ */
+export const statusNeedsTicket = (
+  status: "active" | "suspended" | "deprovisioned" | "deleted" | "other",
+  settings: CaseSettings = DEFAULT_CASE_SETTINGS,
+): boolean | undefined => {
+  switch (status) {
+    case "deprovisioned":
+      return settings.ticketKinds.includes("deactivated");
+    case "deleted":
+      return settings.ticketKinds.includes("deleted");
+    case "suspended":
+      return settings.ticketKinds.includes("suspended");
+    case "active":
+      return false;
+    case "other":
+      return undefined;
+  }
+};
+
+/**
+ * The step once Okta's authoritative status is known: when Okta disagrees with the events about
+ * whether the case needs a ticket, the ticket is not opened or closed now (the event that explains
+ * Okta's status is still on its way, and will reconcile the case when it arrives). Returns the step
+ * and whether they disagreed.
+ */
+export const withAuthoritativeStatus = (
+  step: CaseStep,
+  status: "active" | "suspended" | "deprovisioned" | "deleted" | "other",
+  settings: CaseSettings = DEFAULT_CASE_SETTINGS,
+): { readonly step: CaseStep; readonly disagrees: boolean } => {
+  const okta = statusNeedsTicket(status, settings);
+  if (okta === undefined) return { step, disagrees: false };
+  const wanted = needsTicket(step.after, settings);
+  if (okta === wanted) return { step, disagrees: false };
+  if (step.ticket !== "open" && step.ticket !== "close") return { step, disagrees: true };
+  return { step: { ...step, ticket: "none", after: { ...step.after, ticket: step.before.ticket } }, disagrees: true };
+};

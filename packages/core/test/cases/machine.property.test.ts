@@ -9,6 +9,7 @@ import {
   needsTicket,
   stepCase,
   type Timeliness,
+  withAuthoritativeStatus,
 } from "../../src/cases/machine.ts";
 import type { LifecycleKind } from "../../src/domain/catalogue.ts";
 import { batchSplits, permutations } from "./combinatorics.ts";
@@ -179,5 +180,32 @@ describe("case state machine: the scenarios of issue 10", () => {
   it("a reactivation after the ticket closes it", () => {
     const world = run([[deactivate], [ev("r", "reactivated", "2026-03-01T11:00:00.000Z")]]);
     expect(world.tickets).toEqual([{ openedBy: "d", open: false, comments: 0 }]);
+  });
+});
+
+describe("Okta's authoritative status", () => {
+  const deactivate: CaseEvent = { id: "d", kind: "deactivated", published: "2026-03-01T10:00:00.000Z" };
+
+  it("holds back a ticket the events ask for while Okta still says active, and says they disagree", () => {
+    const step = stepCase(EMPTY_CASE, deactivate, NOW);
+    expect(step.ticket).toBe("open");
+    const checked = withAuthoritativeStatus(step, "active");
+    expect(checked.disagrees).toBe(true);
+    expect(checked.step.ticket).toBe("none");
+    expect(checked.step.after.ticket).toBe("none");
+  });
+
+  it("opens the ticket when Okta agrees, and changes nothing when it gives no opinion", () => {
+    const step = stepCase(EMPTY_CASE, deactivate, NOW);
+    expect(withAuthoritativeStatus(step, "deprovisioned")).toEqual({ step, disagrees: false });
+    expect(withAuthoritativeStatus(step, "other")).toEqual({ step, disagrees: false });
+  });
+
+  it("does not close a ticket while Okta says the user is deleted", () => {
+    const open = stepCase(EMPTY_CASE, deactivate, NOW).after;
+    const step = stepCase(open, { id: "r", kind: "reactivated", published: "2026-03-01T11:00:00.000Z" }, NOW);
+    expect(step.ticket).toBe("close");
+    const checked = withAuthoritativeStatus(step, "deleted");
+    expect(checked).toMatchObject({ disagrees: true, step: { ticket: "none", after: { ticket: "open" } } });
   });
 });
