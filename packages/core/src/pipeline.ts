@@ -1,15 +1,26 @@
-import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Schedule } from "effect";
-import { catalogueEntry } from "./domain/catalogue.ts";
-import { type Decision, decide } from "./domain/decide.ts";
-import { type OffboardingEvent, publishedMillis } from "./domain/event.ts";
+import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Option, Schedule } from "effect";
+import { caseStateOf, nextCaseRecord } from "./cases/case-record.ts";
+import {
+  batchOrder,
+  type CaseSettings,
+  type CaseStep,
+  DEFAULT_MAX_CLOCK_SKEW_MS,
+  DEFAULT_TICKET_KINDS,
+  stepCase,
+  withAuthoritativeStatus,
+} from "./cases/machine.ts";
+import { catalogueEntry, type LifecycleKind } from "./domain/catalogue.ts";
+import { type Decision, decide, looksLikeEmail } from "./domain/decide.ts";
+import type { OffboardingEvent } from "./domain/event.ts";
 import { type HrisStatus, judgeHris } from "./domain/hris.ts";
 import type { LedgerError } from "./errors.ts";
 import { type DecodeResult, decodeText, decodeValue, TRUST_ANY, type Trust } from "./okta/decode.ts";
 import { type EventOutcome, recordOutcome, type SinkOutcome, sinkFailure } from "./policy/error-policy.ts";
 import { DEFAULT_POLICY, type RoutingPolicy } from "./policy/policy.ts";
 import { HrisDirectory } from "./ports/hris.ts";
-import { type CaseRecord, DeliveryLedger } from "./ports/ledger.ts";
+import { DeliveryLedger } from "./ports/ledger.ts";
 import { type DeliveryContext, type Receipt, Sinks, type Superseded } from "./ports/sink.ts";
+import { OktaUserStatus } from "./ports/user-status.ts";
 
 /** Pipeline settings. Defaults suit a Lambda with a 30 s timeout. */
 export interface PipelineSettings {
@@ -22,6 +33,12 @@ export interface PipelineSettings {
   readonly hrisTimeoutMs: number;
   /** How long one sink attempt may take before it counts as a transient failure. */
   readonly sinkTimeoutMs: number;
+  /** Which delivery shapes are trusted: every shape (CLI), or EventBridge envelopes only (the queue worker). */
+  readonly trust: Trust;
+  /** How far in the future of the processing time an event's `published` may be and still move its case. */
+  readonly maxClockSkewMs: number;
+  /** The kinds whose final state needs an open offboarding ticket (JIRA_KINDS). */
+  readonly ticketKinds: ReadonlyArray<LifecycleKind>;
 }
 
 export const DEFAULT_SETTINGS: PipelineSettings = {
@@ -30,6 +47,9 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   concurrency: 8,
   hrisTimeoutMs: 2_500,
   sinkTimeoutMs: 10_000,
+  trust: TRUST_ANY,
+  maxClockSkewMs: DEFAULT_MAX_CLOCK_SKEW_MS,
+  ticketKinds: DEFAULT_TICKET_KINDS,
 };
 
 export class PipelineConfig extends Context.Service<PipelineConfig, PipelineSettings>()("offboard/PipelineConfig") {
@@ -93,9 +113,6 @@ const plainOutcome = (d: Decided): EventOutcome => {
   return o;
 };
 
-const looksLikeEmail = (s: string | undefined): s is string =>
-  s !== undefined && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s) && !s.endsWith("@deleted.invalid");
-
 const checkHris = Effect.fnUntraced(function* (event: OffboardingEvent, wanted: boolean) {
   if (!wanted) return { _tag: "NotChecked", why: "not asked for this kind" } satisfies HrisStatus as HrisStatus;
   const hris = yield* HrisDirectory;
@@ -135,7 +152,17 @@ const runSink = Effect.fnUntraced(function* (
 ) {
   const { byName } = yield* Sinks;
   const sink = byName.get(name);
-  if (sink === undefined) return { sink: name, status: "inactive" } as SinkOutcome;
+  if (sink === undefined) {
+    // Routed to a sink that is not configured: never acknowledged as if delivered. Retried (the
+    // configuration may be fixed meanwhile), then dead-lettered with reason sink-inactive.
+    return {
+      sink: name,
+      status: "inactive",
+      retryable: true,
+      code: "sink-inactive",
+      message: `the routing policy sends this event to ${name}, which is not configured`,
+    } as SinkOutcome;
+  }
   const ledger = yield* DeliveryLedger;
   const { leaseMs, sinkTimeoutMs } = yield* PipelineConfig;
 
@@ -167,7 +194,7 @@ const runSink = Effect.fnUntraced(function* (
     );
     return {
       sink: name,
-      status: "delivered",
+      status: receipt.noop ?? "delivered",
       receipt,
       ...(done._tag === "Failure" && { message: `delivered, but the ledger was not updated: ${done.failure.message}` }),
     } as SinkOutcome;
@@ -194,45 +221,41 @@ const runSink = Effect.fnUntraced(function* (
   } as SinkOutcome;
 });
 
-/**
- * The case after this event. A non-follow-up opens a case (or adds receipts to the one it opened); a
- * follow-up moves its state and keeps its receipts (or, with no case, opens one so that an older event
- * arriving later is recognised as superseded). An event older than the case's latest changes nothing.
- */
-const nextCase = (
-  existing: CaseRecord | undefined,
-  event: OffboardingEvent,
-  followUp: boolean,
-  receipts: ReadonlyMap<string, Receipt>,
-): CaseRecord | undefined => {
-  const published = publishedMillis(event.occurredAt);
-  const fresh = Number.isFinite(published) ? published : 0;
-  if (existing !== undefined && existing.openedBy === event.id) {
-    return { ...existing, receipts: { ...existing.receipts, ...Object.fromEntries(receipts) } };
-  }
-  if (existing !== undefined && fresh < existing.lastPublished) return undefined;
-  const latest = { lastPublished: fresh, lastKind: event.kind, lastEventId: event.id };
-  if (followUp && existing !== undefined) return { ...existing, ...latest };
-  return {
-    subjectId: event.subject.id,
-    openedBy: event.id,
-    openedKind: event.kind,
-    ...latest,
-    receipts: Object.fromEntries(receipts),
-  };
+/** The later event a `history` event arrived behind. */
+const supersededBy = (step: CaseStep): Superseded | undefined => {
+  const head = step.before.head;
+  if (step.timeliness !== "history" || head === undefined) return undefined;
+  return { kind: head.kind, eventId: head.eventId, occurredAt: new Date(head.at).toISOString() };
 };
 
-/** When the case already holds a later event than this one, that later event. */
-const supersededBy = (existing: CaseRecord | undefined, event: OffboardingEvent): Superseded | undefined => {
-  if (existing === undefined || existing.lastEventId === event.id) return undefined;
-  const published = publishedMillis(event.occurredAt);
-  if (!Number.isFinite(published) || published >= existing.lastPublished) return undefined;
-  return {
-    kind: existing.lastKind,
-    ...(existing.lastEventId !== undefined && { eventId: existing.lastEventId }),
-    occurredAt: new Date(existing.lastPublished).toISOString(),
-  };
-};
+/**
+ * Okta's current status of the user, read before a ticket is opened or closed when Okta read access is
+ * configured: when it disagrees with the events, the ticket waits for the event that explains it.
+ */
+const checkAuthoritative = Effect.fnUntraced(function* (
+  step: CaseStep,
+  event: OffboardingEvent,
+  settings: CaseSettings,
+) {
+  if (step.ticket !== "open" && step.ticket !== "close") return step;
+  const okta = yield* Effect.serviceOption(OktaUserStatus);
+  if (Option.isNone(okta) || !okta.value.configured) return step;
+  const status = yield* Effect.result(okta.value.current(event.subject.id));
+  if (status._tag === "Failure") {
+    yield* Effect.logWarning(
+      `Okta user status of ${event.subject.id} unavailable (${status.failure.message}); the events decide`,
+    );
+    return step;
+  }
+  const checked = withAuthoritativeStatus(step, status.success, settings);
+  if (checked.disagrees) {
+    yield* Effect.logWarning(
+      `Okta says user ${event.subject.id} is ${status.success} but the events say ${step.after.head?.kind ?? "nothing yet"}; ` +
+        `ticket action ${step.ticket} held back until the events agree`,
+    );
+  }
+  return checked.step;
+});
 
 const deliverRoute = Effect.fnUntraced(function* (d: Decided) {
   const base = plainOutcome(d);
@@ -240,13 +263,32 @@ const deliverRoute = Effect.fnUntraced(function* (d: Decided) {
   const { event, sinks, hrisCheck } = d.decision;
   const followUp = catalogueEntry(event.eventType)?.followUp ?? false;
   const ledger = yield* DeliveryLedger;
+  const { maxClockSkewMs, ticketKinds } = yield* PipelineConfig;
+  const settings: CaseSettings = { maxClockSkewMs, ticketKinds };
 
   const existing = yield* Effect.result(ledger.getCase(event.subject.id));
   if (existing._tag === "Failure") {
     return { ...base, sinks: sinks.map((s) => ledgerDown(s, existing.failure)) };
   }
+  const now = yield* Clock.currentTimeMillis;
+  const placed = stepCase(
+    caseStateOf(existing.success, now, settings),
+    { id: event.id, kind: event.kind, published: event.occurredAt },
+    now,
+    settings,
+  );
+  if (placed.timeliness === "future" || placed.timeliness === "undated") {
+    yield* Effect.logWarning(
+      `event ${event.id} (${event.kind} of ${event.subject.id}) is published ${JSON.stringify(event.occurredAt)}, ` +
+        (placed.timeliness === "future"
+          ? `more than ${Math.round(maxClockSkewMs / 1000)} s after now`
+          : "which is not a date") +
+        ": delivered with a warning; it does not change the user's case",
+    );
+  }
+  const step = yield* checkAuthoritative(placed, event, settings);
   const hris = yield* checkHris(event, hrisCheck);
-  const superseded = supersededBy(existing.success, event);
+  const superseded = supersededBy(step);
   const receipts = new Map<string, Receipt>();
   const outcomes: Array<SinkOutcome> = [];
   for (const name of sinks) {
@@ -255,19 +297,26 @@ const deliverRoute = Effect.fnUntraced(function* (d: Decided) {
       followUp,
       hris,
       receipts,
+      step,
       ...(superseded !== undefined && { supersededBy: superseded }),
     });
     if (outcome.receipt !== undefined) receipts.set(name, outcome.receipt);
     outcomes.push(outcome);
   }
-  const next = nextCase(existing.success, event, followUp, receipts);
+  const next = nextCaseRecord(existing.success, event, followUp, step, receipts, settings);
   if (next !== undefined) {
     const put = yield* Effect.result(ledger.putCase(next));
     if (put._tag === "Failure") {
       yield* Effect.logWarning(`case record for ${event.subject.id} not saved: ${put.failure.message}`);
     }
   }
-  return { ...base, hris, sinks: outcomes, ...(superseded !== undefined && { supersededBy: superseded }) };
+  return {
+    ...base,
+    hris,
+    sinks: outcomes,
+    timeliness: step.timeliness,
+    ...(superseded !== undefined && { supersededBy: superseded }),
+  };
 });
 
 /**
@@ -276,12 +325,12 @@ const deliverRoute = Effect.fnUntraced(function* (d: Decided) {
  * record, in input order. Never fails: every problem is in the outcomes.
  */
 export const processBatch = Effect.fn("pipeline.processBatch")(function* (records: ReadonlyArray<InputRecord>) {
-  const { policy, concurrency } = yield* PipelineConfig;
-  const decided = records.map((r) => decideBody(r.body, policy));
+  const { policy, concurrency, trust } = yield* PipelineConfig;
+  const decided = records.map((r) => decideBody(r.body, policy, trust));
 
   // Slots of routed events, grouped by subject and ordered by published.
   const outcomes: Array<Array<EventOutcome | undefined>> = decided.map((ds) => ds.map(() => undefined));
-  const groups = new Map<string, Array<{ r: number; e: number; d: Decided; at: number }>>();
+  const groups = new Map<string, Array<{ r: number; e: number; d: Decided; id: string; published: string }>>();
   decided.forEach((ds, r) => {
     ds.forEach((d, e) => {
       if (d.decision._tag !== "Route") {
@@ -294,13 +343,14 @@ export const processBatch = Effect.fn("pipeline.processBatch")(function* (record
         group = [];
         groups.set(subject, group);
       }
-      group.push({ r, e, d, at: publishedMillis(d.decision.event.occurredAt) });
+      group.push({ r, e, d, id: d.decision.event.id, published: d.decision.event.occurredAt });
     });
   });
-  for (const group of groups.values()) group.sort((a, b) => a.at - b.at);
+  // Each user's events in (published, id) order, undated ones last: the case machine's order.
+  const ordered = [...groups.values()].map((group) => batchOrder(group));
 
   yield* Effect.forEach(
-    groups.values(),
+    ordered,
     (group) =>
       Effect.forEach(
         group,

@@ -158,7 +158,7 @@ export const ticketAfterFailure = (step: CaseStep): CaseState => ({ ...step.afte
  * The order a batch applies one user's events in: by `published` then id; events without a usable
  * date last (they never move the state, so their place does not matter to the outcome).
  */
-export const batchOrder = <E extends CaseEvent>(events: ReadonlyArray<E>): Array<E> =>
+export const batchOrder = <E extends Pick<CaseEvent, "id" | "published">>(events: ReadonlyArray<E>): Array<E> =>
   [...events].sort((a, b) => {
     const x = publishedAt(a.published) ?? Number.POSITIVE_INFINITY;
     const y = publishedAt(b.published) ?? Number.POSITIVE_INFINITY;

@@ -1,3 +1,4 @@
+import type { Timeliness } from "../cases/machine.ts";
 import type { LifecycleKind } from "../domain/catalogue.ts";
 import type { Person } from "../domain/event.ts";
 import type { HrisStatus } from "../domain/hris.ts";
@@ -18,7 +19,11 @@ export type SinkStatus =
   | "failed"
   /** Another attempt holds the lease right now: redeliver later. */
   | "busy"
-  /** The policy routes to this sink but it is not configured: skipped. */
+  /** The sink ran and deliberately did nothing (no ticket for this state): not delivered. */
+  | "skipped"
+  /** The event is older than its case's state (or cannot be placed in time): the sink left the case alone. */
+  | "superseded"
+  /** The policy routes to this sink but it is not configured: retried, then dead-lettered (sink-inactive). */
   | "inactive";
 
 export interface SinkOutcome {
@@ -47,6 +52,8 @@ export interface EventOutcome {
   readonly hris?: HrisStatus;
   /** Set when a later event of the same user had already been applied: this one arrived out of order. */
   readonly supersededBy?: Superseded;
+  /** Where the event fell in its case: current, repeat, history, future or undated (see cases/machine.ts). */
+  readonly timeliness?: Timeliness;
   readonly sinks: ReadonlyArray<SinkOutcome>;
 }
 
@@ -75,7 +82,8 @@ export const sinkFailure = (error: SinkError): SinkOutcome => ({
 
 export const isRetryable = (failure: FailureClass): boolean => failure === "transient";
 
-const needsRetry = (s: SinkOutcome) => s.status === "busy" || (s.status === "failed" && s.retryable === true);
+const needsRetry = (s: SinkOutcome) =>
+  s.status === "busy" || ((s.status === "failed" || s.status === "inactive") && s.retryable === true);
 const permanent = (s: SinkOutcome) => s.status === "failed" && s.retryable !== true;
 
 /**
