@@ -37,6 +37,11 @@ export interface OffboardConfig {
   readonly alarmTopicArn?: string;
   /** E-mail subscribed to a created alarm topic (context `alarmEmail`). */
   readonly alarmEmail?: string;
+  /**
+   * Comma list of IAM principal ARNs (`*` allowed) that may send to the queue besides the rule: the role
+   * operators redrive the DLQ with, offboard's poller and event hook (context `trustedSenderArns`).
+   */
+  readonly trustedSenderArns?: string;
 }
 
 /** Values used by `npm run synth` (context `offboard:example=true`) so the template can be inspected offline. */
@@ -67,6 +72,7 @@ const STRING_KEYS = [
   "queueEncryption",
   "alarmTopicArn",
   "alarmEmail",
+  "trustedSenderArns",
 ] as const;
 const NUMBER_KEYS = ["maxReceiveCount", "batchSize", "maxConcurrency", "workerTimeoutSeconds"] as const;
 export const CONTEXT_KEYS = [...STRING_KEYS, ...NUMBER_KEYS];

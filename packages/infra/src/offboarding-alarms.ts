@@ -44,6 +44,8 @@ export class OffboardingAlarms extends Construct {
   public readonly workerThrottlesAlarm: cloudwatch.Alarm;
   public readonly ruleFailedInvocationsAlarm: cloudwatch.Alarm;
   public readonly ruleDlqFailuresAlarm: cloudwatch.Alarm;
+  /** Routed events whose route names a sink that is not configured (retried, then dead-lettered). */
+  public readonly sinkInactiveAlarm: cloudwatch.Alarm;
   public readonly alarms: ReadonlyArray<cloudwatch.Alarm>;
   /** The topic notified, if any. */
   public readonly topic: sns.ITopic | undefined;
@@ -104,6 +106,18 @@ export class OffboardingAlarms extends Construct {
       alarmDescription: "offboard: EventBridge could not even write failed events to the DLQ: events are being lost.",
       metric: ruleMetric("InvocationsFailedToBeSentToDlq"),
     });
+    this.sinkInactiveAlarm = new cloudwatch.Alarm(this, "SinkInactive", {
+      ...atLeastOne,
+      alarmDescription:
+        "offboard: routed events name a sink that is not configured (a missing or mistyped key): they are retried, then dead-lettered with reason sink-inactive. Runbook: docs/operations.md.",
+      // Published by the worker's telemetry (packages/handlers/src/telemetry.ts, METRICS.eventsSinkInactive).
+      metric: new cloudwatch.Metric({
+        namespace: DEFAULTS.powertoolsMetricsNamespace,
+        metricName: "EventsSinkInactive",
+        dimensionsMap: { service: DEFAULTS.powertoolsServiceName },
+        ...sumOverPeriod,
+      }),
+    });
     this.alarms = [
       this.deadLetterQueueAlarm,
       this.oldestMessageAlarm,
@@ -111,6 +125,7 @@ export class OffboardingAlarms extends Construct {
       this.workerThrottlesAlarm,
       this.ruleFailedInvocationsAlarm,
       this.ruleDlqFailuresAlarm,
+      this.sinkInactiveAlarm,
     ];
 
     if (props.topic !== undefined) {
