@@ -1,6 +1,7 @@
 import { Effect, Layer } from "effect";
 import { describe, expect, it } from "vitest";
 import {
+  DEFAULT_POLICY,
   DeliveryLedger,
   type Employee,
   HrisDirectory,
@@ -9,6 +10,7 @@ import {
   LedgerError,
   makeInMemoryLedger,
   memorySink,
+  narrowRoutes,
   PipelineConfig,
   type PipelineSettings,
   processBatch,
@@ -35,7 +37,14 @@ const run = (records: ReadonlyArray<InputRecord>, h: Harness) =>
     processBatch(records).pipe(
       Effect.provide(
         Layer.mergeAll(
-          PipelineConfig.layer(h.settings),
+          // As the configuration does: the default routes narrowed to the sinks there are.
+          PipelineConfig.layer({
+            policy: narrowRoutes(
+              DEFAULT_POLICY,
+              h.sinks.map((x) => x.name),
+            ),
+            ...h.settings,
+          }),
           Layer.succeed(DeliveryLedger, h.ledger ?? makeInMemoryLedger()),
           h.hris ?? HrisDirectory.none,
           sinksLayer(h.sinks),
@@ -143,7 +152,7 @@ describe("processing a batch", () => {
 
   it("never acknowledges an event routed to a sink that is not configured: retried as sink-inactive", async () => {
     const slack = memorySink("slack");
-    const [out] = await run([record(envelope(logEvent()))], { sinks: [slack] });
+    const [out] = await run([record(envelope(logEvent()))], { sinks: [slack], settings: { policy: DEFAULT_POLICY } });
     expect(out?.status).toBe("retry-later");
     expect(out?.events[0]?.sinks.find((s) => s.sink === "jira")).toMatchObject({
       status: "inactive",
