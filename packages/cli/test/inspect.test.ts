@@ -50,7 +50,7 @@ describe("offboard inspect", () => {
         subject: { id: "00u1jane", login: "jane@example.com", displayName: "Jane Doe" },
         actor: { id: "00u1admin", login: "admin@example.com", displayName: "Admin", type: "User" },
         sinks: ["jira", "slack"],
-        input: path,
+        input: `${path}:1`,
       },
     ]);
   });

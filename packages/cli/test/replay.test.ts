@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -19,6 +19,7 @@ describe("offboard replay (the example day, local sinks only)", () => {
     const first = await runCli(["replay", EXAMPLE], { env });
     expect(first.code).toBe(0);
     expect(first.stderr).toContain("sinks active: none");
+    expect(first.stderr).toContain("no Slack or Jira configured: previewing what they would receive");
     // Six distinct lifecycle events; the duplicate delivery of one of them is recognised.
     expect(first.stdout).toContain("records 17, events 17: routed 7, ignored 9, rejected 1");
     expect(first.stdout).toMatch(/outbox\s+6\s+1\s+0\s+0\s+0/);
@@ -40,6 +41,8 @@ describe("offboard replay (the example day, local sinks only)", () => {
     const rejected = lines(join(state, "rejected.jsonl"));
     expect(rejected).toHaveLength(1);
     expect(rejected[0]).toMatchObject({ reason: "not-json", input: `${EXAMPLE}:10` });
+    // The reason is said once: `detail` does not repeat the code that `reason` already gives.
+    expect(rejected[0]?.detail).toMatch(/^not JSON: /);
 
     const second = await runCli(["replay", EXAMPLE], { env });
     expect(second.code).toBe(0);
@@ -54,7 +57,36 @@ describe("offboard replay (the example day, local sinks only)", () => {
     const r = await runCli(["replay", "--dry-run", "--no-preview", EXAMPLE], { env: { OFFBOARD_STATE_DIR: state } });
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain("Slack alert");
+    // --no-preview: the hint does not promise a preview.
+    expect(r.stderr).not.toContain("previewing");
+    expect(r.stderr).toContain("no Slack or Jira configured: deliveries go to the outbox only");
     expect(existsSync(join(state, "ledger.sqlite"))).toBe(false);
+  });
+
+  it("exits 1 with --strict when a record was rejected, and says why", async () => {
+    const state = mkdtempSync(join(tmpdir(), "offboard-replay-"));
+    const r = await runCli(["replay", "--strict", "--dry-run", "--no-preview", EXAMPLE], {
+      env: { OFFBOARD_STATE_DIR: state },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("--strict: 1 record(s) rejected");
+  });
+
+  it("exits 0 with --strict when nothing was rejected", async () => {
+    const state = mkdtempSync(join(tmpdir(), "offboard-replay-"));
+    const good = join(state, "good.jsonl");
+    writeFileSync(
+      good,
+      readFileSync(EXAMPLE, "utf8")
+        .split("\n")
+        .filter((_, i) => i !== 9)
+        .join("\n"),
+    );
+    const r = await runCli(["replay", "--strict", "--dry-run", "--no-preview", good], {
+      env: { OFFBOARD_STATE_DIR: state },
+    });
+    expect(r.stdout).toContain("rejected 0");
+    expect(r.code).toBe(0);
   });
 
   it("stops with a clear error naming a configuration mistake", async () => {

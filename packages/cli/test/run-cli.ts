@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -15,17 +15,21 @@ export interface CliResult {
 /** Settings a developer may have exported; the CLI tests start from none of them. */
 const SCRUB = /^(SLACK_|JIRA_|BAMBOOHR_|OKTA_|OFFBOARD_|AWS_)/;
 
-/** Runs the real `offboard` binary as a subprocess. */
-export const runCli = (
+const cleanEnv = (extra: Record<string, string> = {}): Record<string, string> => {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SCRUB.test(k)) env[k] = v;
+  return { ...env, NO_COLOR: "1", ...extra };
+};
+
+const run = (
+  command: string,
   args: ReadonlyArray<string>,
-  options: { cwd?: string; env?: Record<string, string>; stdin?: string } = {},
+  options: { cwd?: string; env?: Record<string, string>; stdin?: string },
 ): Promise<CliResult> =>
   new Promise((resolvePromise, reject) => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !SCRUB.test(k)) env[k] = v;
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(command, args, {
       cwd: options.cwd ?? REPO,
-      env: { ...env, NO_COLOR: "1", ...options.env },
+      env: cleanEnv(options.env),
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
@@ -40,6 +44,40 @@ export const runCli = (
     child.on("close", (code) => resolvePromise({ code: code ?? -1, stdout, stderr }));
     child.stdin.end(options.stdin ?? "");
   });
+
+/** Runs the real `offboard` binary as a subprocess. */
+export const runCli = (
+  args: ReadonlyArray<string>,
+  options: { cwd?: string; env?: Record<string, string>; stdin?: string } = {},
+): Promise<CliResult> => run(process.execPath, [BIN, ...args], options);
+
+/**
+ * util-linux `script`, which runs a command on a pseudo-terminal: how the tests give `offboard` a
+ * terminal as standard input. Absent on macOS (BSD `script`) and minimal images.
+ */
+export const hasScript = ((): boolean => {
+  const r = spawnSync("script", ["--version"], { encoding: "utf8" });
+  return r.status === 0 && `${r.stdout}${r.stderr}`.includes("util-linux");
+})();
+
+const shellQuote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+
+/**
+ * Runs the real `offboard` binary with a terminal as its standard input (through `script`). `typed` is
+ * what the user types; end it with "\u0004" (Ctrl-D) to end the input. The terminal carries stdout and
+ * stderr together (in `stdout`, with \r\n turned back into \n) and echoes what was typed.
+ */
+export const runCliOnTerminal = async (
+  args: ReadonlyArray<string>,
+  options: { env?: Record<string, string>; typed: string },
+): Promise<CliResult> => {
+  const command = [process.execPath, BIN, ...args].map(shellQuote).join(" ");
+  const r = await run("script", ["-q", "-e", "-c", command, "/dev/null"], {
+    ...(options.env !== undefined && { env: options.env }),
+    stdin: options.typed,
+  });
+  return { ...r, stdout: r.stdout.replaceAll("\r\n", "\n") };
+};
 
 /** Parses stdout's JSON lines. */
 export const jsonLines = (stdout: string): Array<Record<string, unknown>> =>

@@ -12,6 +12,7 @@ export * from "./domain/hris.ts";
 export * from "./errors.ts";
 export * from "./okta/decode.ts";
 export * from "./okta/log-event.ts";
+export * from "./okta/org-url.ts";
 export * from "./pipeline.ts";
 export * from "./policy/error-policy.ts";
 export * from "./policy/policy.ts";

@@ -1,4 +1,4 @@
-import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Option, Schedule } from "effect";
+import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Option } from "effect";
 import { caseStateOf, nextCaseRecord } from "./cases/case-record.ts";
 import {
   batchOrder,
@@ -13,9 +13,16 @@ import { catalogueEntry, type LifecycleKind } from "./domain/catalogue.ts";
 import { type Decision, decide, looksLikeEmail } from "./domain/decide.ts";
 import type { OffboardingEvent } from "./domain/event.ts";
 import { type HrisStatus, judgeHris } from "./domain/hris.ts";
-import type { LedgerError } from "./errors.ts";
 import { type DecodeResult, decodeText, decodeValue, TRUST_ANY, type Trust } from "./okta/decode.ts";
-import { type EventOutcome, recordOutcome, type SinkOutcome, sinkFailure } from "./policy/error-policy.ts";
+import {
+  completionRetry,
+  type EventOutcome,
+  type IgnoredOutcome,
+  type RejectedOutcome,
+  type RoutedOutcome,
+  recordOutcome,
+  SinkOutcome,
+} from "./policy/error-policy.ts";
 import { DEFAULT_POLICY, type RoutingPolicy } from "./policy/policy.ts";
 import { HrisDirectory } from "./ports/hris.ts";
 import { DeliveryLedger } from "./ports/ledger.ts";
@@ -85,40 +92,59 @@ export const decideBody = (
   }));
 };
 
-/** The outcome of an event that reached no sink (ignored or rejected), for reports. */
+/** The Okta fields every outcome echoes, filled in place (conditional spreads are markedly slower on V8 here). */
+const echo = (
+  o: { uuid?: string; eventType?: string; published?: string },
+  ev:
+    | { readonly uuid?: string | undefined; readonly eventType: string; readonly published?: string | undefined }
+    | undefined,
+): void => {
+  if (ev === undefined) return;
+  if (ev.uuid !== undefined) o.uuid = ev.uuid;
+  o.eventType = ev.eventType;
+  if (ev.published !== undefined) o.published = ev.published;
+};
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The outcome of an event before any sink ran: final for ignored and rejected events. */
 const plainOutcome = (d: Decided): EventOutcome => {
   const ev = d.result._tag === "Decoded" ? d.result.event : undefined;
-  // Filled field by field: conditional spreads are markedly slower on V8 in this hot path.
-  const o: { -readonly [K in keyof EventOutcome]: EventOutcome[K] } = { decision: "route", sinks: [] };
-  if (ev?.uuid !== undefined) o.uuid = ev.uuid;
-  if (ev?.eventType !== undefined) o.eventType = ev.eventType;
-  if (ev?.published !== undefined) o.published = ev.published;
   switch (d.decision._tag) {
-    case "Ignore":
-      o.decision = "ignore";
-      o.reason = d.decision.reason;
+    case "Ignore": {
+      const o: Mutable<IgnoredOutcome> = { decision: "ignore", reason: d.decision.reason, sinks: [] };
+      echo(o, ev);
       o.message = d.decision.detail;
-      break;
-    case "Reject":
-      o.decision = "reject";
-      o.reason = d.decision.error.code;
+      return o;
+    }
+    case "Reject": {
+      const o: Mutable<RejectedOutcome> = { decision: "reject", reason: d.decision.error.code, sinks: [] };
+      echo(o, ev);
       o.message = d.decision.error.message;
-      break;
-    case "Route":
+      return o;
+    }
+    case "Route": {
+      const o: Mutable<RoutedOutcome> = { decision: "route", sinks: [] };
+      echo(o, ev);
       o.kind = d.decision.event.kind;
       o.subject = d.decision.event.subject;
       o.actor = d.decision.event.actor;
-      break;
+      return o;
+    }
   }
-  return o;
 };
 
-const checkHris = Effect.fnUntraced(function* (event: OffboardingEvent, wanted: boolean) {
-  if (!wanted) return { _tag: "NotChecked", why: "not asked for this kind" } satisfies HrisStatus as HrisStatus;
+const notChecked = (why: string): HrisStatus => ({ _tag: "NotChecked", why });
+
+const checkHris = Effect.fnUntraced(function* (
+  event: OffboardingEvent,
+  wanted: boolean,
+): Effect.fn.Return<HrisStatus, never, HrisDirectory | PipelineConfig> {
+  if (!wanted) return notChecked("not asked for this kind");
   const hris = yield* HrisDirectory;
-  if (!hris.configured) return { _tag: "NotChecked", why: "no HRIS configured" } as HrisStatus;
+  if (!hris.configured) return notChecked("no HRIS configured");
   const email = event.subject.login;
-  if (!looksLikeEmail(email)) return { _tag: "NotChecked", why: "login is not an email" } as HrisStatus;
+  if (!looksLikeEmail(email)) return notChecked("login is not an email");
   const { hrisTimeoutMs } = yield* PipelineConfig;
   const found = yield* hris.findByEmail(email).pipe(
     Effect.timeout(Duration.millis(hrisTimeoutMs)),
@@ -130,18 +156,10 @@ const checkHris = Effect.fnUntraced(function* (event: OffboardingEvent, wanted: 
       }),
     ),
   );
-  if (!found.ok) return { _tag: "Unavailable", message: found.message } as HrisStatus;
-  if (found.employee === undefined) return { _tag: "NotFound", email } as HrisStatus;
+  if (!found.ok) return { _tag: "Unavailable", message: found.message } satisfies HrisStatus;
+  if (found.employee === undefined) return { _tag: "NotFound", email } satisfies HrisStatus;
   const today = new Date(yield* Clock.currentTimeMillis).toISOString().slice(0, 10);
   return judgeHris(event.kind, found.employee, today);
-});
-
-const ledgerDown = (sink: string, e: LedgerError): SinkOutcome => ({
-  sink,
-  status: "failed",
-  retryable: true,
-  message: `ledger unavailable: ${e.message}`,
-  code: "ledger",
 });
 
 /** Claim, deliver, complete (or release) one sink for one event. Never fails: the outcome says it all. */
@@ -149,35 +167,18 @@ const runSink = Effect.fnUntraced(function* (
   name: string,
   event: OffboardingEvent,
   context: Omit<DeliveryContext, "idempotencyKey">,
-) {
+): Effect.fn.Return<SinkOutcome, never, Sinks | DeliveryLedger | PipelineConfig> {
   const { byName } = yield* Sinks;
   const sink = byName.get(name);
-  if (sink === undefined) {
-    // Routed to a sink that is not configured: never acknowledged as if delivered. Retried (the
-    // configuration may be fixed meanwhile), then dead-lettered with reason sink-inactive.
-    return {
-      sink: name,
-      status: "inactive",
-      retryable: true,
-      code: "sink-inactive",
-      message: `the routing policy sends this event to ${name}, which is not configured`,
-    } as SinkOutcome;
-  }
+  if (sink === undefined) return SinkOutcome.inactive(name);
   const ledger = yield* DeliveryLedger;
   const { leaseMs, sinkTimeoutMs } = yield* PipelineConfig;
 
   const claim = yield* Effect.result(ledger.claim(event.id, name, leaseMs));
-  if (claim._tag === "Failure") return ledgerDown(name, claim.failure);
+  if (claim._tag === "Failure") return SinkOutcome.ledgerUnavailable(name, claim.failure);
   const c = claim.success;
-  if (c._tag === "Completed") return { sink: name, status: "duplicate", receipt: c.receipt } as SinkOutcome;
-  if (c._tag === "Busy") {
-    return {
-      sink: name,
-      status: "busy",
-      retryable: true,
-      message: `another attempt holds the lease until ${new Date(c.leaseUntil).toISOString()}`,
-    } as SinkOutcome;
-  }
+  if (c._tag === "Completed") return SinkOutcome.duplicate(name, c.receipt);
+  if (c._tag === "Busy") return SinkOutcome.busy(name, c.leaseUntil);
 
   const exit = yield* Effect.exit(
     sink
@@ -186,39 +187,16 @@ const runSink = Effect.fnUntraced(function* (
   );
   if (Exit.isSuccess(exit)) {
     const receipt = exit.value;
-    // Retry the bookkeeping a few times: a delivery the ledger forgets could be repeated later.
     const done = yield* Effect.result(
-      ledger
-        .complete(event.id, name, c.token, receipt)
-        .pipe(Effect.retry({ schedule: Schedule.exponential(Duration.millis(50)), times: 3 })),
+      ledger.complete(event.id, name, c.token, receipt).pipe(Effect.retry(completionRetry)),
     );
-    return {
-      sink: name,
-      status: receipt.noop ?? "delivered",
-      receipt,
-      ...(done._tag === "Failure" && { message: `delivered, but the ledger was not updated: ${done.failure.message}` }),
-    } as SinkOutcome;
+    return SinkOutcome.delivered(name, receipt, done._tag === "Failure" ? done.failure : undefined);
   }
   yield* Effect.ignore(ledger.release(event.id, name, c.token));
   const failure = Cause.findErrorOption(exit.cause);
-  if (failure._tag === "Some") {
-    const e = failure.value;
-    if (e._tag === "SinkError") return sinkFailure(e);
-    return {
-      sink: name,
-      status: "failed",
-      retryable: true,
-      message: `timed out after ${sinkTimeoutMs} ms`,
-      code: "timeout",
-    } as SinkOutcome;
-  }
-  return {
-    sink: name,
-    status: "failed",
-    retryable: true,
-    message: `sink crashed: ${Cause.pretty(exit.cause).split("\n")[0]}`,
-    code: "defect",
-  } as SinkOutcome;
+  if (failure._tag === "None") return SinkOutcome.crashed(name, exit.cause);
+  const e = failure.value;
+  return e._tag === "SinkError" ? SinkOutcome.failed(e) : SinkOutcome.timedOut(name, sinkTimeoutMs);
 });
 
 /** The later event a `history` event arrived behind. */
@@ -268,7 +246,7 @@ const deliverRoute = Effect.fnUntraced(function* (d: Decided) {
 
   const existing = yield* Effect.result(ledger.getCase(event.subject.id));
   if (existing._tag === "Failure") {
-    return { ...base, sinks: sinks.map((s) => ledgerDown(s, existing.failure)) };
+    return { ...base, sinks: sinks.map((s) => SinkOutcome.ledgerUnavailable(s, existing.failure)) };
   }
   const now = yield* Clock.currentTimeMillis;
   const placed = stepCase(

@@ -1,7 +1,7 @@
+import { envelope, oktaEvent, oktaUser } from "@offboard/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_POLICY, decideBody, looksLikeEmail, MAX_FIELD_LENGTH, MAX_ID_LENGTH } from "../src/index.ts";
-import { envelope, logEvent, oktaUser } from "./factories.ts";
 
 const decideOne = (ev: unknown) => {
   const [d] = decideBody(JSON.stringify(envelope(ev)), DEFAULT_POLICY);
@@ -15,12 +15,12 @@ const rejectCode = (ev: unknown) => {
 
 describe("bounded input", () => {
   it("accepts a uuid and a subject id of 256 characters", () => {
-    const ev = logEvent({ uuid: "u".repeat(MAX_ID_LENGTH), target: [oktaUser({ id: "0".repeat(MAX_ID_LENGTH) })] });
+    const ev = oktaEvent({ uuid: "u".repeat(MAX_ID_LENGTH), target: [oktaUser({ id: "0".repeat(MAX_ID_LENGTH) })] });
     expect(rejectCode(ev)).toBe("Route");
   });
 
   it("rejects a uuid over 256 characters as field-too-long, naming the field", () => {
-    const d = decideOne(logEvent({ uuid: "u".repeat(3000) }));
+    const d = decideOne(oktaEvent({ uuid: "u".repeat(3000) }));
     expect(d._tag).toBe("Reject");
     if (d._tag === "Reject") {
       expect(d.error.code).toBe("field-too-long");
@@ -29,18 +29,18 @@ describe("bounded input", () => {
   });
 
   it("rejects a subject id over 256 characters as field-too-long", () => {
-    expect(rejectCode(logEvent({ target: [oktaUser({ id: "0".repeat(3000) })] }))).toBe("field-too-long");
+    expect(rejectCode(oktaEvent({ target: [oktaUser({ id: "0".repeat(3000) })] }))).toBe("field-too-long");
   });
 
   it("rejects any other field over 64 KB as field-too-long", () => {
     const huge = "a".repeat(MAX_FIELD_LENGTH + 1);
-    expect(rejectCode(logEvent({ displayMessage: huge }))).toBe("field-too-long");
-    expect(rejectCode(logEvent({ target: [oktaUser({ login: `${huge}@example.com` })] }))).toBe("field-too-long");
-    expect(rejectCode(logEvent({ outcome: { result: "SUCCESS", reason: huge } }))).toBe("field-too-long");
+    expect(rejectCode(oktaEvent({ displayMessage: huge }))).toBe("field-too-long");
+    expect(rejectCode(oktaEvent({ target: [oktaUser({ login: `${huge}@example.com` })] }))).toBe("field-too-long");
+    expect(rejectCode(oktaEvent({ outcome: { result: "SUCCESS", reason: huge } }))).toBe("field-too-long");
   });
 
   it("leaves an unhandled event type with a long field to be ignored, not rejected", () => {
-    const ev = logEvent({ eventType: "user.session.start", displayMessage: "a".repeat(MAX_FIELD_LENGTH + 1) });
+    const ev = oktaEvent({ eventType: "user.session.start", displayMessage: "a".repeat(MAX_FIELD_LENGTH + 1) });
     expect(rejectCode(ev)).toBe("Ignore");
   });
 });

@@ -1,3 +1,4 @@
+import { envelope, oktaEvent, oktaUser } from "@offboard/testkit";
 import { describe, expect, it } from "vitest";
 import {
   DEFAULT_POLICY,
@@ -9,7 +10,6 @@ import {
   oktaEventPattern,
   type RoutingPolicy,
 } from "../src/index.ts";
-import { envelope, logEvent, oktaUser } from "./factories.ts";
 
 const decideOne = (input: unknown, policy: RoutingPolicy = DEFAULT_POLICY): Decision => {
   const [r] = decodeValue(input);
@@ -19,16 +19,17 @@ const decideOne = (input: unknown, policy: RoutingPolicy = DEFAULT_POLICY): Deci
 
 describe("deciding what to do with an event", () => {
   it.each(EVENT_CATALOGUE.map((e) => [e.eventType, e.kind] as const))("routes %s as %s", (eventType, kind) => {
-    const d = decideOne(envelope(logEvent({ eventType })));
+    const d = decideOne(envelope(oktaEvent({ eventType })));
     expect(d._tag).toBe("Route");
     if (d._tag === "Route") expect(d.event.kind).toBe(kind);
   });
 
   it("normalises the subject, actor, client and org into an OffboardingEvent", () => {
     const user = oktaUser({ id: "00u1subject", login: "jane@example.com", displayName: "Jane Doe" });
-    const ev = logEvent({
+    const ev = oktaEvent({
       target: [{ id: "0oa1", type: "AppInstance" }, user],
       outcome: { result: "SUCCESS", reason: "Left the company" },
+      transaction: { type: "WEB", id: "YmFzZTY0dHhpZA", detail: {} },
     });
     const d = decideOne(envelope(ev));
     expect(d._tag).toBe("Route");
@@ -51,51 +52,51 @@ describe("deciding what to do with an event", () => {
 
   it("finds the User target by type, not by position", () => {
     const user = oktaUser({ id: "00u2second" });
-    const d = decideOne(logEvent({ target: [{ id: "00g1", type: "UserGroup", alternateId: "unknown" }, user] }));
+    const d = decideOne(oktaEvent({ target: [{ id: "00g1", type: "UserGroup", alternateId: "unknown" }, user] }));
     expect(d._tag === "Route" && d.event.subject.id).toBe("00u2second");
   });
 
   it("ignores event types it does not handle", () => {
-    const d = decideOne(logEvent({ eventType: "user.session.start" }));
+    const d = decideOne(oktaEvent({ eventType: "user.session.start" }));
     expect(d).toMatchObject({ _tag: "Ignore", reason: "event-type-not-handled" });
   });
 
   it("ignores a lifecycle event whose outcome is not SUCCESS", () => {
-    const d = decideOne(logEvent({ outcome: { result: "FAILURE", reason: "nope" } }));
+    const d = decideOne(oktaEvent({ outcome: { result: "FAILURE", reason: "nope" } }));
     expect(d).toMatchObject({ _tag: "Ignore", reason: "outcome-not-success" });
   });
 
   it("acts on any outcome when the policy requires none", () => {
-    const d = decideOne(logEvent({ outcome: { result: "FAILURE" } }), { ...DEFAULT_POLICY, requiredOutcome: null });
+    const d = decideOne(oktaEvent({ outcome: { result: "FAILURE" } }), { ...DEFAULT_POLICY, requiredOutcome: null });
     expect(d._tag).toBe("Route");
   });
 
   it("ignores actors on the ignore list by id or by login, case-insensitively", () => {
     const byLogin = { ...DEFAULT_POLICY, ignoreActors: ["IT.Admin@example.com"] };
-    expect(decideOne(logEvent(), byLogin)).toMatchObject({ _tag: "Ignore", reason: "actor-ignored" });
+    expect(decideOne(oktaEvent(), byLogin)).toMatchObject({ _tag: "Ignore", reason: "actor-ignored" });
     const byId = { ...DEFAULT_POLICY, ignoreActors: ["00uadmin000000000001"] };
-    expect(decideOne(logEvent(), byId)).toMatchObject({ _tag: "Ignore", reason: "actor-ignored" });
+    expect(decideOne(oktaEvent(), byId)).toMatchObject({ _tag: "Ignore", reason: "actor-ignored" });
   });
 
   it("rejects a handled event with no User target", () => {
-    const d = decideOne(logEvent({ target: [{ id: "0oa1", type: "AppInstance" }] }));
+    const d = decideOne(oktaEvent({ target: [{ id: "0oa1", type: "AppInstance" }] }));
     expect(d._tag).toBe("Reject");
     if (d._tag === "Reject") expect(d.error.code).toBe("no-user-target");
   });
 
   it("rejects a handled event without a uuid, since it cannot be delivered exactly once", () => {
-    const d = decideOne(logEvent({ uuid: null }));
+    const d = decideOne(oktaEvent({ uuid: null }));
     expect(d._tag === "Reject" && d.error.code).toBe("invalid-event");
   });
 
   it("ignores a kind the policy routes nowhere", () => {
     const policy = { ...DEFAULT_POLICY, routes: { ...DEFAULT_POLICY.routes, deleted: [] } };
-    const d = decideOne(logEvent({ eventType: "user.lifecycle.delete.initiated" }), policy);
+    const d = decideOne(oktaEvent({ eventType: "user.lifecycle.delete.initiated" }), policy);
     expect(d).toMatchObject({ _tag: "Ignore", reason: "no-route" });
   });
 
   it("falls back to an unknown actor when Okta gave none", () => {
-    const d = decideOne(logEvent({ actor: null }));
+    const d = decideOne(oktaEvent({ actor: null }));
     expect(d._tag === "Route" && d.event.actor).toEqual({ id: "unknown" });
   });
 });

@@ -1,6 +1,6 @@
+import { envelope, hookPayload, oktaEvent } from "@offboard/testkit";
 import { describe, expect, it } from "vitest";
 import { type DecodeResult, decodeJsonLines, decodeText, decodeValue } from "../src/index.ts";
-import { envelope, hookPayload, logEvent } from "./factories.ts";
 
 const decoded = (rs: ReadonlyArray<DecodeResult>) =>
   rs.map((r) => (r._tag === "Decoded" ? r.event : undefined)).filter((e) => e !== undefined);
@@ -8,7 +8,7 @@ const errors = (rs: ReadonlyArray<DecodeResult>) => rs.flatMap((r) => (r._tag ==
 
 describe("decoding delivery shapes", () => {
   it("reads the LogEvent inside an Okta EventBridge envelope and the org from its source", () => {
-    const ev = logEvent();
+    const ev = oktaEvent();
     const [r] = decodeValue(envelope(ev));
     expect(r?._tag).toBe("Decoded");
     if (r?._tag !== "Decoded") return;
@@ -17,13 +17,13 @@ describe("decoding delivery shapes", () => {
   });
 
   it("rejects an EventBridge envelope from a source that is not an Okta partner source", () => {
-    const rs = decodeValue(envelope(logEvent(), { source: "my.app" }));
+    const rs = decodeValue(envelope(oktaEvent(), { source: "my.app" }));
     expect(errors(rs).map((e) => e.code)).toEqual(["untrusted-source"]);
     expect(errors(rs)[0]?.message).toContain('"my.app"');
   });
 
   it("rejects an Okta envelope whose detail-type is not SystemLog", () => {
-    const rs = decodeValue(envelope(logEvent(), { "detail-type": "Okta Log Event" }));
+    const rs = decodeValue(envelope(oktaEvent(), { "detail-type": "Okta Log Event" }));
     expect(errors(rs).map((e) => e.code)).toEqual(["not-okta"]);
   });
 
@@ -32,7 +32,7 @@ describe("decoding delivery shapes", () => {
   });
 
   it("reads every event of an Event Hook payload, with the org host from its source", () => {
-    const rs = decodeValue(hookPayload([logEvent(), logEvent({ eventType: "user.session.start" })]));
+    const rs = decodeValue(hookPayload([oktaEvent(), oktaEvent({ eventType: "user.session.start" })]));
     expect(decoded(rs).map((e) => e.eventType)).toEqual(["user.lifecycle.deactivate", "user.session.start"]);
     expect(rs[0]?._tag === "Decoded" && rs[0].provenance).toMatchObject({
       shape: "event-hook",
@@ -41,20 +41,20 @@ describe("decoding delivery shapes", () => {
   });
 
   it("reads a System Log API array, including an empty one", () => {
-    expect(decoded(decodeValue([logEvent(), logEvent()]))).toHaveLength(2);
+    expect(decoded(decodeValue([oktaEvent(), oktaEvent()]))).toHaveLength(2);
     expect(decodeValue([])).toEqual([]);
   });
 
   it("reads a bare LogEvent", () => {
-    expect(decoded(decodeValue(logEvent()))).toHaveLength(1);
+    expect(decoded(decodeValue(oktaEvent()))).toHaveLength(1);
   });
 
   it("reads the bodies of an SQS event and an SNS notification", () => {
-    const sqs = { Records: [{ body: JSON.stringify(envelope(logEvent())) }, { body: "oops" }] };
+    const sqs = { Records: [{ body: JSON.stringify(envelope(oktaEvent())) }, { body: "oops" }] };
     const rs = decodeValue(sqs);
     expect(decoded(rs)).toHaveLength(1);
     expect(errors(rs).map((e) => e.code)).toEqual(["not-json"]);
-    const sns = { Type: "Notification", Message: JSON.stringify(logEvent()) };
+    const sns = { Type: "Notification", Message: JSON.stringify(oktaEvent()) };
     expect(decoded(decodeValue(sns))).toHaveLength(1);
   });
 
@@ -71,7 +71,7 @@ describe("decoding delivery shapes", () => {
   });
 
   it("stops at a nesting depth limit instead of recursing forever", () => {
-    let v: unknown = logEvent();
+    let v: unknown = oktaEvent();
     for (let i = 0; i < 10; i++) v = [v];
     expect(errors(decodeValue(v)).map((e) => e.code)).toEqual(["not-okta"]);
   });
@@ -79,11 +79,11 @@ describe("decoding delivery shapes", () => {
 
 describe("decoding text", () => {
   it("decodes one JSON document", () => {
-    expect(decoded(decodeText(JSON.stringify(envelope(logEvent()))))).toHaveLength(1);
+    expect(decoded(decodeText(JSON.stringify(envelope(oktaEvent()))))).toHaveLength(1);
   });
 
   it("decodes JSON Lines one line at a time, keeping a bad line as its own rejection", () => {
-    const text = [JSON.stringify(logEvent()), "{not json", "", JSON.stringify(envelope(logEvent()))].join("\n");
+    const text = [JSON.stringify(oktaEvent()), "{not json", "", JSON.stringify(envelope(oktaEvent()))].join("\n");
     const rs = decodeText(text);
     expect(rs.map((r) => r._tag)).toEqual(["Decoded", "Undecodable", "Decoded"]);
     expect(errors(rs)[0]?.message).toContain("{not json");
@@ -100,7 +100,7 @@ describe("leniency of LogEvent fields (SCHEMA-NOTES section 13)", () => {
   it("treats absent, null, {} and the string 'null' as no value", () => {
     const [ev] = decoded(
       decodeValue(
-        logEvent({
+        oktaEvent({
           client: { zone: "null", ipAddress: "null", geographicalContext: {}, userAgent: null },
           outcome: null,
           transaction: {},
@@ -118,7 +118,7 @@ describe("leniency of LogEvent fields (SCHEMA-NOTES section 13)", () => {
   it("accepts version as a number, an upper-case or malformed uuid, and an impossible date", () => {
     const [ev] = decoded(
       decodeValue(
-        logEvent({ version: 0, uuid: "ABCDEF0123456789ABCDEF012345", published: "2017-09-31T22:23:07.777Z" }),
+        oktaEvent({ version: 0, uuid: "ABCDEF0123456789ABCDEF012345", published: "2017-09-31T22:23:07.777Z" }),
       ),
     );
     expect(ev).toMatchObject({
@@ -129,24 +129,24 @@ describe("leniency of LogEvent fields (SCHEMA-NOTES section 13)", () => {
   });
 
   it("finds the IP chain under request or, for Event Hook deliveries, under client", () => {
-    const [a] = decoded(decodeValue(logEvent({ request: { ipChain: [{ ip: "203.0.113.1" }, { ip: "10.0.0.1" }] } })));
+    const [a] = decoded(decodeValue(oktaEvent({ request: { ipChain: [{ ip: "203.0.113.1" }, { ip: "10.0.0.1" }] } })));
     expect(a?.ipChain).toEqual(["203.0.113.1", "10.0.0.1"]);
     const [b] = decoded(
-      decodeValue(logEvent({ request: undefined, client: { ipChain: [{ ip: "203.0.113.9" }], ipAddress: null } })),
+      decodeValue(oktaEvent({ request: undefined, client: { ipChain: [{ ip: "203.0.113.9" }], ipAddress: null } })),
     );
     expect(b?.ipChain).toEqual(["203.0.113.9"]);
   });
 
   it("keeps targets of every type and drops empty ones", () => {
     const [ev] = decoded(
-      decodeValue(logEvent({ target: [{ id: "0oa1", type: "AppInstance" }, null, {}, { type: "User", id: "00u9" }] })),
+      decodeValue(oktaEvent({ target: [{ id: "0oa1", type: "AppInstance" }, null, {}, { type: "User", id: "00u9" }] })),
     );
     expect(ev?.targets.map((t) => t.type)).toEqual(["AppInstance", "User"]);
   });
 
   it("accepts a null or absent target list", () => {
-    expect(decoded(decodeValue(logEvent({ target: null })))[0]?.targets).toEqual([]);
-    const { target: _omit, ...noTarget } = logEvent();
+    expect(decoded(decodeValue(oktaEvent({ target: null })))[0]?.targets).toEqual([]);
+    const { target: _omit, ...noTarget } = oktaEvent();
     expect(decoded(decodeValue(noTarget))[0]?.targets).toEqual([]);
   });
 });

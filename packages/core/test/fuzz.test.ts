@@ -1,7 +1,7 @@
+import { envelope, oktaEvent } from "@offboard/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_POLICY, decideBody, queueTrust } from "../src/index.ts";
-import { envelope, logEvent } from "./factories.ts";
 
 /**
  * 10,000 mutated and oversized events through decode + decide. The assertion is that every one gets
@@ -47,7 +47,7 @@ const mutation = fc.oneof(
 );
 
 const body = fc.tuple(fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.boolean()).map(([ms, wrap]) => {
-  const ev = logEvent(Object.assign({}, ...ms));
+  const ev = oktaEvent(Object.assign({}, ...ms));
   return JSON.stringify(wrap ? envelope(ev) : ev);
 });
 

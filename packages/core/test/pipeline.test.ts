@@ -1,3 +1,4 @@
+import { envelope, oktaEvent, oktaUser } from "@offboard/testkit";
 import { Effect, Layer } from "effect";
 import { describe, expect, it } from "vitest";
 import {
@@ -17,7 +18,6 @@ import {
   type Sink,
   sinksLayer,
 } from "../src/index.ts";
-import { envelope, logEvent, oktaUser } from "./factories.ts";
 
 let n = 0;
 const record = (body: unknown): InputRecord => {
@@ -57,7 +57,7 @@ describe("processing a batch", () => {
   it("delivers a routed event to each routed sink once and acknowledges the record", async () => {
     const slack = memorySink("slack");
     const jira = memorySink("jira");
-    const [out] = await run([record(envelope(logEvent()))], { sinks: [slack, jira] });
+    const [out] = await run([record(envelope(oktaEvent()))], { sinks: [slack, jira] });
     expect(out?.status).toBe("delivered");
     expect(out?.events[0]?.sinks.map((s) => [s.sink, s.status])).toEqual([
       ["jira", "delivered"],
@@ -70,7 +70,7 @@ describe("processing a batch", () => {
   it("gives a later sink the receipts of the sinks that ran before it for the same event", async () => {
     const slack = memorySink("slack");
     const jira = memorySink("jira");
-    await run([record(envelope(logEvent()))], { sinks: [slack, jira] });
+    await run([record(envelope(oktaEvent()))], { sinks: [slack, jira] });
     expect(slack.delivered[0]?.context.receipts.get("jira")?.ref).toBe("jira-1");
     expect(slack.delivered[0]?.context.idempotencyKey).toMatch(/:slack$/);
   });
@@ -78,7 +78,7 @@ describe("processing a batch", () => {
   it("delivers nothing twice when Okta sends the same event again", async () => {
     const slack = memorySink("slack");
     const ledger = makeInMemoryLedger();
-    const body = envelope(logEvent({ eventType: "user.lifecycle.suspend" }));
+    const body = envelope(oktaEvent({ eventType: "user.lifecycle.suspend" }));
     await run([record(body)], { sinks: [slack], ledger });
     const [again] = await run([record(body), record(body)], { sinks: [slack], ledger });
     expect(slack.delivered).toHaveLength(1);
@@ -88,7 +88,7 @@ describe("processing a batch", () => {
 
   it("delivers a duplicate within one batch only once", async () => {
     const slack = memorySink("slack");
-    const body = envelope(logEvent({ eventType: "user.lifecycle.suspend" }));
+    const body = envelope(oktaEvent({ eventType: "user.lifecycle.suspend" }));
     const outs = await run([record(body), record(body)], { sinks: [slack] });
     expect(slack.delivered).toHaveLength(1);
     expect(outs.map((o) => o.events[0]?.sinks[0]?.status).sort()).toEqual(["delivered", "duplicate"]);
@@ -99,7 +99,7 @@ describe("processing a batch", () => {
     const jira = memorySink("jira");
     const ledger = makeInMemoryLedger();
     jira.failNext(1, "transient");
-    const body = envelope(logEvent());
+    const body = envelope(oktaEvent());
     const [first] = await run([record(body)], { sinks: [slack, jira], ledger });
     expect(first?.status).toBe("retry-later");
     expect(first?.reason).toContain("jira");
@@ -114,7 +114,7 @@ describe("processing a batch", () => {
   it("rejects a record whose sink fails permanently, naming the sink and its message", async () => {
     const slack = memorySink("slack");
     slack.failNext(1, "permanent");
-    const [out] = await run([record(envelope(logEvent({ eventType: "user.lifecycle.suspend" })))], {
+    const [out] = await run([record(envelope(oktaEvent({ eventType: "user.lifecycle.suspend" })))], {
       sinks: [slack],
     });
     expect(out?.status).toBe("rejected");
@@ -127,9 +127,9 @@ describe("processing a batch", () => {
     const outs = await run(
       [
         record("not json"),
-        record(envelope(logEvent({ eventType: "user.lifecycle.suspend" }))),
-        record(envelope(logEvent(), { source: "evil.example" })),
-        record(envelope(logEvent({ target: [] }))),
+        record(envelope(oktaEvent({ eventType: "user.lifecycle.suspend" }))),
+        record(envelope(oktaEvent(), { source: "evil.example" })),
+        record(envelope(oktaEvent({ target: [] }))),
       ],
       { sinks: [slack] },
     );
@@ -144,7 +144,7 @@ describe("processing a batch", () => {
 
   it("acknowledges ignored events without touching any sink", async () => {
     const slack = memorySink("slack");
-    const [out] = await run([record(envelope(logEvent({ eventType: "user.session.start" })))], { sinks: [slack] });
+    const [out] = await run([record(envelope(oktaEvent({ eventType: "user.session.start" })))], { sinks: [slack] });
     expect(out?.status).toBe("ignored");
     expect(out?.events[0]?.reason).toBe("event-type-not-handled");
     expect(slack.delivered).toHaveLength(0);
@@ -152,7 +152,7 @@ describe("processing a batch", () => {
 
   it("never acknowledges an event routed to a sink that is not configured: retried as sink-inactive", async () => {
     const slack = memorySink("slack");
-    const [out] = await run([record(envelope(logEvent()))], { sinks: [slack], settings: { policy: DEFAULT_POLICY } });
+    const [out] = await run([record(envelope(oktaEvent()))], { sinks: [slack], settings: { policy: DEFAULT_POLICY } });
     expect(out?.status).toBe("retry-later");
     expect(out?.events[0]?.sinks.find((s) => s.sink === "jira")).toMatchObject({
       status: "inactive",
@@ -164,12 +164,12 @@ describe("processing a batch", () => {
   it("processes the events of one user in published order, whatever order they arrive in", async () => {
     const slack = memorySink("slack");
     const user = oktaUser({ id: "00uorder" });
-    const early = logEvent({
+    const early = oktaEvent({
       eventType: "user.lifecycle.suspend",
       target: [user],
       published: "2026-11-03T09:00:00.000Z",
     });
-    const late = logEvent({
+    const late = oktaEvent({
       eventType: "user.lifecycle.unsuspend",
       target: [user],
       published: "2026-11-03T10:00:00.000Z",
@@ -182,12 +182,12 @@ describe("processing a batch", () => {
     const slack = memorySink("slack");
     const ledger = makeInMemoryLedger();
     const user = oktaUser({ id: "00ucase" });
-    const opened = logEvent({
+    const opened = oktaEvent({
       eventType: "user.lifecycle.deactivate",
       target: [user],
       published: "2026-11-03T09:00:00.000Z",
     });
-    const follow = logEvent({
+    const follow = oktaEvent({
       eventType: "user.lifecycle.reactivate",
       target: [user],
       published: "2026-11-04T09:00:00.000Z",
@@ -206,12 +206,12 @@ describe("processing a batch", () => {
     const slack = memorySink("slack");
     const ledger = makeInMemoryLedger();
     const user = oktaUser({ id: "00ulate" });
-    const deactivated = logEvent({
+    const deactivated = oktaEvent({
       eventType: "user.lifecycle.deactivate",
       target: [user],
       published: "2026-11-03T11:00:00.000Z",
     });
-    const reactivated = logEvent({
+    const reactivated = oktaEvent({
       eventType: "user.lifecycle.reactivate",
       target: [user],
       published: "2026-11-03T12:00:00.000Z",
@@ -236,8 +236,8 @@ describe("processing a batch", () => {
     const jira = memorySink("jira");
     const ledger = makeInMemoryLedger();
     const user = oktaUser({ id: "00uretry" });
-    const deactivated = logEvent({ target: [user], published: "2026-11-03T11:00:00.000Z" });
-    const reactivated = logEvent({
+    const deactivated = oktaEvent({ target: [user], published: "2026-11-03T11:00:00.000Z" });
+    const reactivated = oktaEvent({
       eventType: "user.lifecycle.reactivate",
       target: [user],
       published: "2026-11-03T12:00:00.000Z",
@@ -255,7 +255,7 @@ describe("processing a batch", () => {
   it("waits instead of delivering when another attempt holds the lease", async () => {
     const slack = memorySink("slack");
     const ledger = makeInMemoryLedger();
-    const ev = logEvent({ eventType: "user.lifecycle.suspend" });
+    const ev = oktaEvent({ eventType: "user.lifecycle.suspend" });
     await Effect.runPromise(ledger.claim(ev.uuid, "slack", 60_000));
     const [out] = await run([record(envelope(ev))], { sinks: [slack], ledger });
     expect(out?.status).toBe("retry-later");
@@ -270,7 +270,7 @@ describe("processing a batch", () => {
       ...makeInMemoryLedger(),
       claim: () => Effect.fail(down),
     };
-    const [out] = await run([record(envelope(logEvent({ eventType: "user.lifecycle.suspend" })))], {
+    const [out] = await run([record(envelope(oktaEvent({ eventType: "user.lifecycle.suspend" })))], {
       sinks: [slack],
       ledger,
     });
@@ -282,7 +282,7 @@ describe("processing a batch", () => {
   it("turns a sink that throws into a transient failure and frees its lease", async () => {
     const crashing: Sink = { name: "slack", deliver: () => Effect.die(new Error("boom")) };
     const ledger = makeInMemoryLedger();
-    const ev = logEvent({ eventType: "user.lifecycle.suspend" });
+    const ev = oktaEvent({ eventType: "user.lifecycle.suspend" });
     const [out] = await run([record(envelope(ev))], { sinks: [crashing], ledger });
     expect(out?.status).toBe("retry-later");
     expect(out?.events[0]?.sinks[0]).toMatchObject({ status: "failed", retryable: true, code: "defect" });
@@ -292,7 +292,7 @@ describe("processing a batch", () => {
 
   it("times out a sink that hangs and counts it as transient", async () => {
     const hanging: Sink = { name: "slack", deliver: () => Effect.never };
-    const [out] = await run([record(envelope(logEvent({ eventType: "user.lifecycle.suspend" })))], {
+    const [out] = await run([record(envelope(oktaEvent({ eventType: "user.lifecycle.suspend" })))], {
       sinks: [hanging],
       settings: { sinkTimeoutMs: 20 },
     });
@@ -307,7 +307,8 @@ describe("the HRIS cross-check", () => {
     status: "active",
     ...over,
   });
-  const deactivateJane = () => envelope(logEvent({ target: [oktaUser({ id: "00ujane", login: "Jane@example.com" })] }));
+  const deactivateJane = () =>
+    envelope(oktaEvent({ target: [oktaUser({ id: "00ujane", login: "Jane@example.com" })] }));
 
   it("flags drift when Okta offboards someone HR still shows active", async () => {
     const slack = memorySink("slack");

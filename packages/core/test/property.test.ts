@@ -1,7 +1,7 @@
+import { envelope, oktaEvent } from "@offboard/testkit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_POLICY, decideBody } from "../src/index.ts";
-import { envelope, logEvent } from "./factories.ts";
 
 const verdicts = new Set(["Route", "Ignore", "Reject"]);
 
@@ -25,7 +25,7 @@ const mangledEvent = fc
     request: fc.jsonValue(),
     transaction: fc.jsonValue(),
   })
-  .map((fields) => ({ ...logEvent(), ...fields }));
+  .map((fields) => ({ ...oktaEvent(), ...fields }));
 
 describe("decode + decide never throw", () => {
   it("returns a decision for any JSON value", () => {

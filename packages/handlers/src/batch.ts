@@ -1,8 +1,8 @@
-import { DeliveryLedger, type InputRecord, PipelineConfig, processBatch } from "@offboard/core";
+import { completionRetry, DeliveryLedger, type InputRecord, PipelineConfig, processBatch } from "@offboard/core";
 import { Effect } from "effect";
 import type { Disposition } from "./disposition.ts";
-import type { DeadLetterReason } from "./dlq.ts";
-import { DeadLetterQueue } from "./dlq.ts";
+import { DeadLetterQueue, type DeadLetterReason } from "./dlq.ts";
+import { DeadLetterError } from "./errors.ts";
 import type { QueueMessage } from "./message.ts";
 import { Telemetry } from "./telemetry.ts";
 
@@ -16,7 +16,7 @@ export const handleBatch = Effect.fn("handlers.handleBatch")(function* (messages
   const outcomes = yield* processBatch(inputs);
   const dispositions = yield* Effect.forEach(
     messages,
-    (message, i): Effect.Effect<Disposition, never, DeadLetterQueue | DeliveryLedger | PipelineConfig> => {
+    (message, i): Effect.Effect<Disposition, never, DeadLetterQueue | DeliveryLedger | PipelineConfig | Telemetry> => {
       const outcome = outcomes[i]!;
       const { messageId } = message;
       switch (outcome.status) {
@@ -31,7 +31,7 @@ export const handleBatch = Effect.fn("handlers.handleBatch")(function* (messages
             detail: outcome.reason ?? "rejected",
           }).pipe(
             Effect.map((): Disposition => ({ messageId, action: "dead-lettered", outcome })),
-            Effect.catch((e) =>
+            Effect.catchTag("DeadLetterError", (e) =>
               Effect.succeed<Disposition>({ messageId, action: "retry", outcome, deadLetterError: e.message }),
             ),
           );
@@ -55,13 +55,34 @@ const deadLetterOnce = Effect.fnUntraced(function* (message: QueueMessage, reaso
   const ledger = yield* DeliveryLedger;
   const { leaseMs } = yield* PipelineConfig;
   const key = `sqs:${message.messageId}`;
-  const claim = yield* ledger.claim(key, "dlq", leaseMs);
+  const claim = yield* ledger.claim(key, "dlq", leaseMs).pipe(
+    Effect.mapError(
+      (e) =>
+        new DeadLetterError({
+          message: `ledger unavailable, ${message.messageId} not dead-lettered: ${e.message}`,
+          cause: e,
+        }),
+    ),
+  );
   if (claim._tag === "Completed") return;
   if (claim._tag === "Busy") {
-    return yield* Effect.fail({ message: `another worker is dead-lettering ${message.messageId}` });
+    return yield* new DeadLetterError({ message: `another worker is dead-lettering ${message.messageId}` });
   }
   yield* dlq.send(message, reason).pipe(Effect.tapError(() => Effect.ignore(ledger.release(key, "dlq", claim.token))));
-  yield* Effect.ignore(ledger.complete(key, "dlq", claim.token, { sink: "dlq", ref: message.messageId }));
+  // Sent: retry the bookkeeping as the sinks do. If it still fails the message is in the DLQ all the same;
+  // a redelivery of the source message would then dead-letter it a second time, so say so.
+  const done = yield* Effect.result(
+    ledger
+      .complete(key, "dlq", claim.token, { sink: "dlq", ref: message.messageId })
+      .pipe(Effect.retry(completionRetry)),
+  );
+  if (done._tag === "Failure") {
+    const telemetry = yield* Telemetry;
+    telemetry.logger.warn("dead-lettered, but the ledger was not updated (a redelivery may dead-letter it again)", {
+      messageId: message.messageId,
+      error: done.failure.message,
+    });
+  }
 });
 /** A record SQS should hand out again: the reason travels to middy's logger. */
 export class RecordNotSettled extends Error {

@@ -1,7 +1,8 @@
 /**
- * @offboard/handlers: the Lambda entry points and the self-hosted worker. The Lambda modules themselves
- * (`sqs-worker.ts`, …) are bundled by the CDK stack and are not re-exported here: importing them builds
- * a runtime from the environment.
+ * @offboard/handlers: the SQS worker's building blocks (Lambda handler factory, batch handling, DLQ,
+ * telemetry) and the self-hosted worker. The Lambda modules themselves (`sqs-worker.ts` and
+ * `log-stream/handler.ts`, the Okta log-stream custom resource) are bundled by the CDK stack from their
+ * files and are not re-exported here: importing `sqs-worker.ts` builds a runtime from the environment.
  */
 
 // ── SQS worker (Lambda handler factory, batch handling, DLQ, telemetry, self-hosted worker) ──
@@ -14,5 +15,3 @@ export * from "./message.ts";
 export * from "./runtime.ts";
 export * from "./telemetry.ts";
 export * from "./worker.ts";
-
-// ── Okta log-stream custom resource (owned by the infra work; exported here on request) ──

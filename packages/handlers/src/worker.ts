@@ -6,9 +6,10 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import { handleBatch } from "./batch.ts";
+import type { Disposition } from "./disposition.ts";
 import { WorkerError } from "./errors.ts";
-import { makeSqsHandler, type SqsHandler } from "./lambda.ts";
+import { fromSdkMessage } from "./message.ts";
 import {
   type LiveLayerOptions,
   liveLayer,
@@ -16,13 +17,13 @@ import {
   refreshIntervalMs,
   type WorkerRuntime,
 } from "./runtime.ts";
-import { makeTelemetry } from "./telemetry.ts";
+import { makeTelemetry, type Telemetry } from "./telemetry.ts";
 
 /**
- * The self-hosted worker: long-polls an SQS queue and runs the Lambda handler on each batch with
- * Lambda's semantics: batches of up to 10, successes deleted, failures left to reappear after the
- * queue's visibility timeout (and to move to the DLQ after its maxReceiveCount). On abort (SIGTERM,
- * SIGINT) it stops polling and finishes the batch in hand.
+ * The self-hosted worker: long-polls an SQS queue and runs each batch through the same batch handler
+ * as the Lambda (`handleBatch`), with Lambda's semantics: batches of up to 10, successes deleted,
+ * failures left to reappear after the queue's visibility timeout (and to move to the DLQ after its
+ * maxReceiveCount). On abort (SIGTERM, SIGINT) it stops polling and finishes the batch in hand.
  */
 
 export interface WorkerOptions {
@@ -37,6 +38,8 @@ export interface WorkerOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** A ready runtime (tests); otherwise the live one is built from the configuration. */
   readonly runtime?: WorkerRuntime;
+  /** Logs the worker's own problems (heartbeat, queue attributes); default: the runtime's telemetry or a new one. */
+  readonly telemetry?: Telemetry["Service"];
   /** Passed to the live layer when no runtime is given (extra sinks for tests and previews). */
   readonly layerOptions?: Omit<LiveLayerOptions, "env" | "dlqUrl" | "sqs">;
   /** How many batches are polled and processed at once (default 1). */
@@ -49,7 +52,10 @@ export interface WorkerOptions {
   readonly visibilityTimeoutSeconds?: number;
   /** Told after each batch (for progress output and tests). */
   readonly onBatch?: (report: BatchReport) => void;
-  /** Told when polling, a whole batch or deleting fails (the worker carries on; nothing is lost). */
+  /**
+   * Told when polling, a whole batch, deleting or keeping a batch invisible fails (the worker carries
+   * on; nothing is lost).
+   */
   readonly onError?: (error: unknown) => void;
 }
 
@@ -81,56 +87,8 @@ const sleep = (ms: number, signal: AbortSignal | undefined) =>
     signal?.addEventListener("abort", done, { once: true });
   });
 
-/** `https://sqs.us-east-1.amazonaws.com/123456789012/q` → `arn:aws:sqs:us-east-1:123456789012:q` (best effort). */
-export const queueArnFromUrl = (queueUrl: string, region: string): string => {
-  try {
-    const parts = new URL(queueUrl).pathname.split("/").filter((p) => p.length > 0);
-    const [account, name] = parts.length >= 2 ? [parts[0], parts[1]] : ["000000000000", parts[0] ?? "queue"];
-    return `arn:aws:sqs:${region}:${account}:${name}`;
-  } catch {
-    return `arn:aws:sqs:${region}:000000000000:queue`;
-  }
-};
-
-/** An SDK message as the record Lambda's SQS event source would hand over. */
-export const toLambdaRecord = (message: Message, eventSourceARN: string, awsRegion: string): SQSRecord => ({
-  messageId: message.MessageId ?? "",
-  receiptHandle: message.ReceiptHandle ?? "",
-  body: message.Body ?? "",
-  attributes: {
-    ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? "1",
-    SentTimestamp: message.Attributes?.SentTimestamp ?? "0",
-    SenderId: message.Attributes?.SenderId ?? "",
-    ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? "0",
-  },
-  messageAttributes: {},
-  md5OfBody: message.MD5OfBody ?? "",
-  eventSource: "aws:sqs",
-  eventSourceARN,
-  awsRegion,
-});
-
 /** Lambda's longest timeout: a batch that takes longer fails as a whole (and is redelivered), as on Lambda. */
 export const BATCH_DEADLINE_MS = 900_000;
-
-/** A Lambda context for a handler run outside Lambda, with Lambda's longest deadline. */
-const workerContext = (queueUrl: string): Context => {
-  const deadline = Date.now() + BATCH_DEADLINE_MS;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: "offboard-worker",
-    functionVersion: "$LATEST",
-    invokedFunctionArn: "arn:aws:lambda:local:000000000000:function:offboard-worker",
-    memoryLimitInMB: "0",
-    awsRequestId: `worker-${Date.now().toString(36)}`,
-    logGroupName: "offboard-worker",
-    logStreamName: queueUrl,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-};
 
 /**
  * While a batch is in hand, keeps its messages invisible (every half visibility timeout), so a slow
@@ -143,6 +101,7 @@ const holdMessages = (
   queueUrl: string,
   messages: ReadonlyArray<Message>,
   visibilitySeconds: number,
+  onError: (error: WorkerError) => void,
 ) => {
   if (visibilitySeconds <= 0) return () => undefined;
   const timer = setInterval(
@@ -158,7 +117,26 @@ const holdMessages = (
             })),
           }),
         )
-        .catch(() => undefined);
+        .then(
+          (out) => {
+            const failed = out.Failed ?? [];
+            if (failed.length === 0) return;
+            onError(
+              new WorkerError({
+                message: `could not keep ${failed.length} of ${messages.length} message(s) invisible (${failed
+                  .map((f) => f.Code ?? "?")
+                  .join(", ")}): they may be handed to another worker while this one is still working on them`,
+              }),
+            );
+          },
+          (cause: unknown) =>
+            onError(
+              new WorkerError({
+                message: `could not keep the batch in hand invisible (${cause instanceof Error ? cause.message : String(cause)}): its messages may be handed to another worker meanwhile`,
+                cause,
+              }),
+            ),
+        );
     },
     Math.max(250, (visibilitySeconds * 1000) / 2),
   );
@@ -166,62 +144,73 @@ const holdMessages = (
 };
 
 /**
- * Processes one received batch with the handler and deletes what settled. Failed records are left
- * alone: they reappear once the visibility timeout (renewed while the batch ran) has passed.
+ * Processes one received batch with the batch handler and deletes what settled. Failed records are
+ * left alone: they reappear once the visibility timeout (renewed while the batch ran) has passed.
+ * A batch that runs past Lambda's longest timeout fails as a whole, as it would on Lambda.
  */
 export const processMessages = async (
-  handler: SqsHandler,
+  runtime: WorkerRuntime,
   sqs: SQSClient,
   queueUrl: string,
   messages: ReadonlyArray<Message>,
-  region: string,
-  visibilitySeconds = 0,
+  options: { readonly visibilitySeconds?: number; readonly onError?: (error: WorkerError) => void } = {},
 ): Promise<BatchReport & { readonly error?: unknown }> => {
-  const arn = queueArnFromUrl(queueUrl, region);
-  const event: SQSEvent = { Records: messages.map((m) => toLambdaRecord(m, arn, region)) };
-  let response: SQSBatchResponse;
-  const release = holdMessages(sqs, queueUrl, messages, visibilitySeconds);
+  let dispositions: ReadonlyArray<Disposition>;
+  const release = holdMessages(sqs, queueUrl, messages, options.visibilitySeconds ?? 0, (e) => options.onError?.(e));
   try {
-    response = await handler(event, workerContext(queueUrl));
+    dispositions = await runtime.run(handleBatch(messages.map(fromSdkMessage)), {
+      signal: AbortSignal.timeout(BATCH_DEADLINE_MS),
+    });
   } catch (error) {
-    // The whole invocation failed: Lambda would redeliver every record, and so do we.
+    // The whole batch failed (configuration unreadable, deadline passed): every record is redelivered.
     return { received: messages.length, deleted: 0, failed: messages.length, error };
   } finally {
     release();
   }
-  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-  const settled = event.Records.map((r, i) => ({ r, i })).filter(({ r }) => !failed.has(r.messageId));
-  if (settled.length === 0) return { received: messages.length, deleted: 0, failed: failed.size };
+  const settled = messages.flatMap((m, i) => (dispositions[i]?.action === "retry" ? [] : [{ m, i }]));
+  const failed = messages.length - settled.length;
+  if (settled.length === 0) return { received: messages.length, deleted: 0, failed };
   try {
     const out = await sqs.send(
       new DeleteMessageBatchCommand({
         QueueUrl: queueUrl,
-        Entries: settled.map(({ r, i }) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+        Entries: settled.map(({ m, i }) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? "" })),
       }),
     );
     const notDeleted = out.Failed?.length ?? 0;
     return {
       received: messages.length,
       deleted: settled.length - notDeleted,
-      failed: failed.size,
+      failed,
       ...(notDeleted > 0 && { error: new Error(`${notDeleted} settled message(s) could not be deleted`) }),
     };
   } catch (error) {
     // They reappear after the visibility timeout; the ledger makes the second run a no-op.
-    return { received: messages.length, deleted: 0, failed: failed.size, error };
+    return { received: messages.length, deleted: 0, failed, error };
   }
 };
 
-/** The queue's visibility timeout in seconds (30, SQS's default, when it cannot be read). */
-const queueVisibility = async (sqs: SQSClient, queueUrl: string): Promise<number> => {
+/** SQS's default visibility timeout, assumed when the queue's own cannot be read. */
+const DEFAULT_VISIBILITY_SECONDS = 30;
+
+/** The queue's visibility timeout in seconds (SQS's default, logged as such, when it cannot be read). */
+const queueVisibility = async (sqs: SQSClient, queueUrl: string, telemetry: Telemetry["Service"]): Promise<number> => {
+  const assumeDefault = (why: string) => {
+    telemetry.logger.warn(
+      `could not read the queue's visibility timeout (${why}); assuming ${DEFAULT_VISIBILITY_SECONDS} s, SQS's default. Set --visibility-timeout to choose it.`,
+      { queueUrl },
+    );
+    return DEFAULT_VISIBILITY_SECONDS;
+  };
   try {
     const out = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["VisibilityTimeout"] }),
     );
-    const n = Number(out.Attributes?.VisibilityTimeout);
-    return Number.isFinite(n) ? n : 30;
-  } catch {
-    return 30;
+    const raw = out.Attributes?.VisibilityTimeout;
+    const n = Number(raw);
+    return raw !== undefined && Number.isFinite(n) ? n : assumeDefault("the queue did not say");
+  } catch (error) {
+    return assumeDefault(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
   }
 };
 
@@ -232,17 +221,19 @@ const queueVisibility = async (sqs: SQSClient, queueUrl: string): Promise<number
 export const runWorker = async (options: WorkerOptions): Promise<WorkerStats> => {
   const env = options.env ?? process.env;
   const sqs = options.sqs ?? new SQSClient({});
-  const region = await sqs.config.region().catch((cause: unknown) => {
+  // A worker without a region would only ever fail to poll: say so once, at start.
+  await sqs.config.region().catch((cause: unknown) => {
     throw new WorkerError({
       message: "no AWS region: set AWS_REGION (or a profile with a region) for the queue's region",
       cause,
     });
   });
-  const visibilitySeconds = options.visibilityTimeoutSeconds ?? (await queueVisibility(sqs, options.queueUrl));
+  const telemetry = options.telemetry ?? options.layerOptions?.telemetry ?? makeTelemetry();
+  const visibilitySeconds =
+    options.visibilityTimeoutSeconds ?? (await queueVisibility(sqs, options.queueUrl, telemetry));
   const ownRuntime = options.runtime === undefined;
   let runtime = options.runtime;
   if (runtime === undefined) {
-    const telemetry = options.layerOptions?.telemetry ?? makeTelemetry();
     const refreshMs = refreshIntervalMs(env);
     runtime = makeWorkerRuntime(
       () =>
@@ -262,7 +253,11 @@ export const runWorker = async (options: WorkerOptions): Promise<WorkerStats> =>
       },
     );
   }
-  const handler = makeSqsHandler(runtime);
+  const batchRuntime = runtime;
+  const heartbeatFailed = (error: WorkerError) => {
+    telemetry.logger.warn("visibility heartbeat failed", { queueUrl: options.queueUrl, error: error.message });
+    options.onError?.(error);
+  };
   const stats = { batches: 0, received: 0, deleted: 0, failed: 0 };
   const batchSize = Math.min(10, Math.max(1, options.batchSize ?? 10));
   const waitTimeSeconds = Math.min(20, Math.max(0, options.waitTimeSeconds ?? 20));
@@ -302,7 +297,10 @@ export const runWorker = async (options: WorkerOptions): Promise<WorkerStats> =>
       }
       if (messages.length === 0) continue;
       // The batch in hand is finished even when a shutdown signal arrives meanwhile.
-      const report = await processMessages(handler, sqs, options.queueUrl, messages, region, visibilitySeconds);
+      const report = await processMessages(batchRuntime, sqs, options.queueUrl, messages, {
+        visibilitySeconds,
+        onError: heartbeatFailed,
+      });
       if (report.error !== undefined) options.onError?.(report.error);
       stats.batches += 1;
       stats.received += report.received;

@@ -1,8 +1,9 @@
+import { envelope, LIFECYCLE_TYPES, oktaEvent } from "@offboard/testkit";
 import { Effect } from "effect";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { handleBatch, toSettled } from "../src/batch.ts";
 import { fromLambdaRecord } from "../src/message.ts";
-import { envelope, LIFECYCLE_TYPES, oktaEvent, sqsRecord, testWorld } from "./factories.ts";
+import { ledgerFailingComplete, sqsRecord, testWorld } from "./factories.ts";
 
 const body = (detail: unknown, overrides: Record<string, unknown> = {}) => JSON.stringify(envelope(detail, overrides));
 const run = (world: ReturnType<typeof testWorld>, bodies: ReadonlyArray<string>) =>
@@ -45,6 +46,29 @@ describe("handleBatch", () => {
     const [second] = await again({ ...record, attributes: { ...record.attributes, ApproximateReceiveCount: "2" } });
     expect([first?.action, second?.action]).toEqual(["dead-lettered", "dead-lettered"]);
     expect(world.dlq.sent).toHaveLength(1);
+  });
+
+  it("retries the DLQ bookkeeping like a sink's, so a reappearing message is still dead-lettered once", async () => {
+    const world = testWorld({}, { ledger: ledgerFailingComplete(2) });
+    const record = sqsRecord("not json either");
+    const again = () => Effect.runPromise(handleBatch([fromLambdaRecord(record)]).pipe(Effect.provide(world.layer)));
+
+    const [first] = await again();
+    const [second] = await again();
+
+    expect([first?.action, second?.action]).toEqual(["dead-lettered", "dead-lettered"]);
+    expect(world.dlq.sent).toHaveLength(1);
+  });
+
+  it("logs a dead-lettered message whose bookkeeping could not be saved, and still settles it", async () => {
+    const world = testWorld({}, { ledger: ledgerFailingComplete(100) });
+    const warn = vi.spyOn(world.telemetry.logger, "warn");
+
+    const [d] = await run(world, ["{oops"]);
+
+    expect(d?.action).toBe("dead-lettered");
+    const logged = warn.mock.calls.find(([m]) => String(m).startsWith("dead-lettered, but the ledger"));
+    expect(logged?.[1]).toMatchObject({ messageId: d?.messageId, error: "throttled on purpose" });
   });
 
   it("dead-letters a redriven copy again: it arrives with a new message id and is never dropped", async () => {

@@ -1,9 +1,10 @@
+import { envelope, LIFECYCLE_TYPES, oktaEvent } from "@offboard/testkit";
 import type { Context, SQSEvent } from "aws-lambda";
 import { Effect, Layer } from "effect";
 import { describe, expect, it } from "vitest";
 import { makeSqsHandler } from "../src/lambda.ts";
 import { makeWorkerRuntime, type WorkerServices } from "../src/runtime.ts";
-import { envelope, LIFECYCLE_TYPES, oktaEvent, sqsRecord, testWorld } from "./factories.ts";
+import { sqsRecord, testWorld } from "./factories.ts";
 
 const lambdaContext = { functionName: "offboard-sqs-worker", awsRequestId: "req-1" } as Context;
 const event = (...bodies: ReadonlyArray<string>): SQSEvent => ({ Records: bodies.map((b) => sqsRecord(b)) });

@@ -3,40 +3,24 @@
  * through the real AWS SDK (moto_server must be on PATH: the test fails, never skips, without it).
  */
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { type Moto, startMoto } from "@offboard/testkit";
+import { useMoto } from "@offboard/testkit";
 import { Redacted } from "effect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { OktaTokenSecretError } from "../src/log-stream/errors.ts";
 import { handler, loadOktaToken } from "../src/log-stream/handler.ts";
 import { startFakeOkta } from "./log-stream.fake-okta.ts";
 
-let moto: Moto | undefined;
+const fixture = useMoto();
 let client: SecretsManagerClient;
 
 const secretWith = async (name: string, value: string) =>
   (await client.send(new CreateSecretCommand({ Name: name, SecretString: value }))).ARN ?? "";
 
 describe("log-stream handler with Secrets Manager (moto)", () => {
-  const savedEnv = { ...process.env };
-  beforeAll(async () => {
-    moto = await startMoto();
-    const { endpoint } = moto;
+  beforeAll(() => {
     // For the Lambda entry point, which builds its own client from the environment.
-    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = endpoint;
-    process.env.AWS_REGION = "us-east-1";
-    process.env.AWS_ACCESS_KEY_ID = "testing";
-    process.env.AWS_SECRET_ACCESS_KEY = "testing";
-    client = new SecretsManagerClient({
-      endpoint,
-      region: "us-east-1",
-      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-    });
-  }, 30_000);
-
-  afterAll(async () => {
-    client?.destroy();
-    await moto?.stop();
-    process.env = savedEnv;
+    fixture.useEnv();
+    client = fixture.client((c) => new SecretsManagerClient(c));
   });
 
   it("reads the OKTA_API_TOKEN key of a JSON secret as a redacted value", async () => {

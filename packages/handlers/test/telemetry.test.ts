@@ -1,11 +1,12 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics } from "@aws-lambda-powertools/metrics";
+import { envelope, LIFECYCLE_TYPES, oktaEvent } from "@offboard/testkit";
 import { Effect } from "effect";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { handleBatch } from "../src/batch.ts";
 import { fromLambdaRecord } from "../src/message.ts";
 import { METRICS, makeTelemetry, Telemetry } from "../src/telemetry.ts";
-import { envelope, LIFECYCLE_TYPES, oktaEvent, sqsRecord, testWorld } from "./factories.ts";
+import { sqsRecord, testWorld } from "./factories.ts";
 
 let lines: Array<string>;
 let previousDisabled: string | undefined;
@@ -99,7 +100,10 @@ describe("telemetry", () => {
   });
 
   it("logs each event with the Okta uuid as correlation id, ids and logins only", async () => {
-    const event = oktaEvent({ uuid: "aaaaaaaa-1111-11ef-8f00-000000000001", login: "jane.doe@example.com" });
+    const event = oktaEvent({
+      uuid: "aaaaaaaa-1111-11ef-8f00-000000000001",
+      subject: { login: "jane.doe@example.com" },
+    });
     await runBatch([JSON.stringify(envelope(event))], Date.now());
     const line = logs().find((l) => l.message === "event routed");
     expect(line).toMatchObject({

@@ -1,5 +1,6 @@
 import {
   CreateQueueCommand,
+  DeleteQueueCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
@@ -13,26 +14,32 @@ import {
   type Sink,
   sinksLayer,
 } from "@offboard/core";
-import { type Moto, startMoto } from "@offboard/testkit";
+import { envelope, LIFECYCLE_TYPES, type Moto, oktaEvent, useMoto } from "@offboard/testkit";
 import { Effect, Layer } from "effect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { DeadLetterQueue, MAX_DETAIL_BYTES, truncateUtf8 } from "../src/dlq.ts";
 import { makeWorkerRuntime } from "../src/runtime.ts";
 import { Telemetry } from "../src/telemetry.ts";
 import { runWorker } from "../src/worker.ts";
-import { envelope, LIFECYCLE_TYPES, oktaEvent, quietTelemetry } from "./factories.ts";
+import { quietTelemetry } from "./factories.ts";
 
+/** Resolves once `check` holds (a liveness bound, not a timing assertion). */
+const eventually = async (check: () => boolean, what: string) => {
+  const deadline = Date.now() + 20_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+const fixture = useMoto();
 let moto: Moto;
 let sqs: SQSClient;
 let queueSeq = 0;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  sqs = new SQSClient(moto.clientConfig);
-});
-afterAll(async () => {
-  sqs?.destroy();
-  await moto?.stop();
+beforeAll(() => {
+  moto = fixture.moto;
+  sqs = fixture.client((c) => new SQSClient(c));
 });
 
 const queue = async (attributes: Record<string, string> = {}) => {
@@ -165,6 +172,57 @@ describe("runWorker", () => {
 
     expect(stats).toMatchObject({ received: 1, deleted: 0, failed: 1 });
     expect(await depth(url)).toBe(1);
+  });
+});
+
+describe("runWorker reports what it cannot do", () => {
+  it("reports and logs a visibility heartbeat that fails while a batch is in hand", async () => {
+    const url = await queue();
+    const slack = gatedSink();
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: JSON.stringify(envelope(oktaEvent())) }));
+    const telemetry = quietTelemetry();
+    const warn = vi.spyOn(telemetry.logger, "warn");
+    const errors: Array<string> = [];
+    const controller = new AbortController();
+
+    const running = runWorker({
+      queueUrl: url,
+      sqs,
+      runtime: runtimeWith(slack.sink, undefined),
+      telemetry,
+      signal: controller.signal,
+      waitTimeSeconds: 1,
+      visibilityTimeoutSeconds: 1,
+      onError: (e) => errors.push(e instanceof Error ? e.message : String(e)),
+    });
+    await slack.started;
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: url }));
+    await eventually(() => errors.some((m) => m.includes("invisible")), "the heartbeat failure to be reported");
+    controller.abort();
+    slack.open();
+    await running;
+
+    expect(errors.find((m) => m.includes("invisible"))).toContain("may be handed to another worker");
+    expect(warn.mock.calls.map(([message]) => message)).toContain("visibility heartbeat failed");
+  });
+
+  it("logs that it assumes SQS's default visibility when the queue's cannot be read", async () => {
+    const telemetry = quietTelemetry();
+    const warn = vi.spyOn(telemetry.logger, "warn");
+    const controller = new AbortController();
+
+    await runWorker({
+      queueUrl: `${moto.endpoint}/123456789012/no-such-queue`,
+      sqs,
+      runtime: runtimeWith(gatedSink().sink, undefined),
+      telemetry,
+      signal: controller.signal,
+      waitTimeSeconds: 0,
+      onError: () => controller.abort(),
+    });
+
+    const [message] = warn.mock.calls.find(([m]) => String(m).includes("visibility timeout")) ?? [];
+    expect(message).toContain("assuming 30 s, SQS's default");
   });
 });
 

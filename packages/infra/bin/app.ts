@@ -9,6 +9,7 @@ import { enableNagChecks } from "../src/nag-suppressions.ts";
 import { OffboardingStack } from "../src/offboarding-stack.ts";
 
 const app = new App();
+const example = String(app.node.tryGetContext("offboard:example") ?? "false") === "true";
 try {
   const config = configFromContext((key) => app.node.tryGetContext(key));
   const stackName = String(app.node.tryGetContext("stackName") ?? "Offboard");
@@ -20,6 +21,13 @@ try {
   });
   enableNagChecks(app);
   app.synth();
+  if (example) {
+    // Said on every run, after CDK's own output, so it is the last thing a reader sees.
+    console.error(
+      "offboard: synthesized with EXAMPLE values (-c offboard:example=true): the template is for reading, " +
+        "not for deployment. Deploy with your own values: docs/deploying.md.",
+    );
+  }
 } catch (e) {
   if (e instanceof ConfigError) {
     console.error(e.message);

@@ -3,3 +3,4 @@
 export * from "./ledger-contract.ts";
 export * from "./loopback.ts";
 export * from "./moto.ts";
+export * from "./okta.ts";

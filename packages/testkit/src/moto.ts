@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createServer as createHttpServer, request as httpRequest, type Server } from "node:http";
 import { createServer } from "node:net";
+import { afterAll, beforeAll } from "vitest";
 
 /** A running moto_server (a local AWS API emulator) on 127.0.0.1. */
 export interface Moto {
@@ -132,5 +133,63 @@ export const startMoto = async (): Promise<Moto> => {
         child.kill("SIGTERM");
         setTimeout(() => child.kill("SIGKILL"), 3000).unref();
       }),
+  };
+};
+
+/** What `useMoto()` hands a test file; read its fields inside tests and hooks (moto starts in `beforeAll`). */
+export interface MotoFixture {
+  /** The running moto_server. */
+  readonly moto: Moto;
+  /** An SDK client configured for moto, destroyed after the file: `aws.client((c) => new SQSClient(c))`. */
+  readonly client: <C extends { destroy: () => void }>(make: (config: Moto["clientConfig"]) => C) => C;
+  /**
+   * Points this process's environment at moto (AWS_ENDPOINT_URL, region, fake credentials, plus `extra`)
+   * for code that builds its own clients, such as a Lambda entry point; restored after the file.
+   */
+  readonly useEnv: (extra?: Readonly<Record<string, string>>) => void;
+}
+
+/**
+ * The one moto setup for a vitest file: starts moto_server before the file's tests, and after them
+ * destroys the clients made through it, restores the environment and stops the server.
+ */
+export const useMoto = (): MotoFixture => {
+  let running: Moto | undefined;
+  const clients: Array<{ destroy: () => void }> = [];
+  let savedEnv: Record<string, string | undefined> | undefined;
+  const moto = (): Moto => {
+    if (running === undefined) throw new Error("useMoto(): moto is not running yet (use it inside tests or hooks)");
+    return running;
+  };
+  beforeAll(async () => {
+    running = await startMoto();
+  }, 60_000);
+  afterAll(async () => {
+    for (const c of clients.splice(0)) c.destroy();
+    if (savedEnv !== undefined) {
+      for (const [k, v] of Object.entries(savedEnv)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+      savedEnv = undefined;
+    }
+    await running?.stop();
+    running = undefined;
+  });
+  return {
+    get moto() {
+      return moto();
+    },
+    client: (make) => {
+      const c = make(moto().clientConfig);
+      clients.push(c);
+      return c;
+    },
+    useEnv: (extra = {}) => {
+      const vars = { ...moto().env, ...extra };
+      savedEnv ??= {};
+      for (const k of Object.keys(vars)) if (!(k in savedEnv)) savedEnv[k] = process.env[k];
+      Object.assign(process.env, vars);
+    },
   };
 };

@@ -1,6 +1,6 @@
 import { DEFAULT_POLICY, type Decided, decideBody, type Person, type RoutingPolicy } from "@offboard/core";
 import type { Command } from "commander";
-import { readInputs, toRecords } from "../io.ts";
+import { type Notices, readInputs, toRecords } from "../io.ts";
 
 /** One line of `offboard inspect` output: the contract documented in docs/cli.md. */
 export interface InspectLine {
@@ -69,22 +69,19 @@ export const inspectLine = (d: Decided, input: string): InspectLine => {
   }
 };
 
-/** Decodes and decides every input; writes one JSON line per LogEvent; returns the exit code. */
+/**
+ * Decodes and decides every input; writes one JSON line per LogEvent; returns the exit code. An empty
+ * input is one empty record, rejected as `not-json` ("empty input"), as `replay` and the worker do.
+ */
 export const runInspect = async (
   files: ReadonlyArray<string>,
   policy: RoutingPolicy,
   write: (line: string) => void,
+  notices?: Notices,
 ): Promise<number> => {
   let rejected = 0;
-  for (const input of await readInputs(files)) {
-    const records = toRecords(input);
-    if (records.length === 0) {
-      // The worker rejects an empty body; inspect says what it would do.
-      rejected += 1;
-      write(JSON.stringify({ decision: "reject", reason: "not-json", message: "empty input", input: input.name }));
-      continue;
-    }
-    for (const record of records) {
+  for (const input of await readInputs(files, notices)) {
+    for (const record of toRecords(input)) {
       for (const d of decideBody(record.body, policy)) {
         const line = inspectLine(d, record.id);
         if (line.decision === "reject") rejected += 1;
@@ -105,6 +102,9 @@ export const registerInspect = (program: Command, loadPolicy: () => Promise<Rout
     .argument("[files...]", "files to read; - or nothing reads standard input")
     .action(async (files: Array<string>) => {
       const policy = await loadPolicy().catch(() => DEFAULT_POLICY);
-      process.exitCode = await runInspect(files, policy, (line) => process.stdout.write(`${line}\n`));
+      process.exitCode = await runInspect(files, policy, (line) => process.stdout.write(`${line}\n`), {
+        command: "inspect",
+        write: (line) => process.stderr.write(`offboard: ${line}\n`),
+      });
     });
 };

@@ -25,7 +25,7 @@ import {
 } from "@offboard/core";
 import type { Command } from "commander";
 import { Layer, ManagedRuntime } from "effect";
-import { readInputs, toRecords } from "../io.ts";
+import { readInputs, toRecords, UsageError } from "../io.ts";
 
 export interface ReplayOptions {
   readonly files: ReadonlyArray<string>;
@@ -56,6 +56,8 @@ export interface ReplaySummary {
   readonly routed: number;
   readonly ignored: number;
   readonly rejected: number;
+  /** Records rejected as a whole (kept in rejected.jsonl, as the worker sends them to the DLQ). */
+  readonly rejectedRecords: number;
   readonly retryLater: number;
   readonly sinks: ReadonlyMap<string, SinkCounts>;
 }
@@ -85,10 +87,24 @@ export const summaryTable = (s: ReplaySummary): string => {
   return lines.join("\n");
 };
 
+/**
+ * One line of rejected.jsonl: `reason` is the code of the first problem and `detail` says what it was
+ * without repeating that code (`not JSON: …`, not `not-json: not JSON: …`); further problems keep theirs.
+ */
+const rejectedLine = (rec: RecordOutcome, body: unknown) => {
+  const code = rec.reasonCode;
+  const detail =
+    code !== undefined && rec.reason?.startsWith(`${code}: `) === true ? rec.reason.slice(code.length + 2) : rec.reason;
+  return { at: new Date().toISOString(), input: rec.recordId, reason: code, detail, body };
+};
+
 /** Runs the full pipeline over the inputs; returns the summary. Rejected records are kept in rejected.jsonl. */
 export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
   const { config } = o;
-  const inputs = await readInputs(o.files);
+  const inputs = await readInputs(o.files, {
+    command: "replay",
+    write: (line) => o.err.write(`offboard: ${line}\n`),
+  });
   const records: Array<InputRecord> = inputs.flatMap((i) => [...toRecords(i)]);
   mkdirSync(config.stateDir, { recursive: true });
 
@@ -129,6 +145,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
   let routed = 0;
   let ignored = 0;
   let rejected = 0;
+  let rejectedRecords = 0;
   let retryLater = 0;
   const rejectedFile = join(config.stateDir, "rejected.jsonl");
   // A rejected record is kept once: replaying the same file again does not repeat it.
@@ -152,13 +169,11 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
       const outcomes: ReadonlyArray<RecordOutcome> = await runtime.runPromise(processBatch(batch));
       outcomes.forEach((rec, j) => {
         if (rec.status === "retry-later") retryLater += 1;
+        if (rec.status === "rejected") rejectedRecords += 1;
         const body = batch[j]?.body;
         if (rec.status === "rejected" && !alreadyKept.has(`${rec.recordId}\u0000${body}`)) {
           alreadyKept.add(`${rec.recordId}\u0000${body}`);
-          appendFileSync(
-            rejectedFile,
-            `${JSON.stringify({ at: new Date().toISOString(), input: rec.recordId, reason: rec.reasonCode, detail: rec.reason, body })}\n`,
-          );
+          appendFileSync(rejectedFile, `${JSON.stringify(rejectedLine(rec, body))}\n`);
         }
         for (const ev of rec.events) {
           events += 1;
@@ -191,8 +206,15 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
   for (const name of ["slack", "jira"]) {
     if (!counts.has(name)) counts.set(name, { delivered: 0, duplicate: 0, failed: 0, busy: 0, inactive: 0 });
   }
-  return { records: records.length, events, routed, ignored, rejected, retryLater, sinks: counts };
+  return { records: records.length, events, routed, ignored, rejected, rejectedRecords, retryLater, sinks: counts };
 };
+
+interface ReplayFlags {
+  readonly preview: boolean;
+  readonly dryRun?: boolean;
+  readonly batchSize: string;
+  readonly strict?: boolean;
+}
 
 export const registerReplay = (program: Command, loadConfig: () => Promise<AppConfig>): void => {
   program
@@ -205,10 +227,11 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
     .option("--no-preview", "do not print the alert and ticket preview of each delivery")
     .option("--dry-run", "use a ledger in memory: nothing is remembered for the next run")
     .option("--batch-size <n>", "records per batch, as an SQS batch (1-1000)", "10")
-    .action(async (files: Array<string>, opts: { preview: boolean; dryRun?: boolean; batchSize: string }) => {
+    .option("--strict", "exit 1 when any record was rejected (by default only a failed delivery exits 1)")
+    .action(async (files: Array<string>, opts: ReplayFlags) => {
       const batchSize = Number(opts.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) {
-        throw new (await import("../io.ts")).UsageError("--batch-size must be a whole number from 1 to 1000");
+        throw new UsageError("--batch-size must be a whole number from 1 to 1000");
       }
       const config = await loadConfig();
       const err = process.stderr;
@@ -221,7 +244,9 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
       }
       if (noneActive) {
         err.write(
-          "offboard: no Slack or Jira configured: previewing what they would receive (docs/configuration.md)\n",
+          opts.preview
+            ? "offboard: no Slack or Jira configured: previewing what they would receive (docs/configuration.md)\n"
+            : "offboard: no Slack or Jira configured: deliveries go to the outbox only (docs/configuration.md)\n",
         );
       }
       const summary = await runReplay({
@@ -242,10 +267,12 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
           `\nNothing delivered: every routed event was delivered by an earlier run (ledger in ${config.stateDir}).\n`,
         );
       }
-      if (summary.rejected > 0) {
+      if (summary.rejectedRecords > 0) {
         process.stdout.write(`Rejected input kept with its reason in ${join(config.stateDir, "rejected.jsonl")}.\n`);
       }
       const failed = [...summary.sinks.values()].reduce((n, c) => n + c.failed + c.busy, 0);
-      process.exitCode = failed > 0 ? 1 : 0;
+      const strictFailure = opts.strict === true && summary.rejectedRecords > 0;
+      if (strictFailure) err.write(`offboard: --strict: ${summary.rejectedRecords} record(s) rejected; exit code 1\n`);
+      process.exitCode = failed > 0 || strictFailure ? 1 : 0;
     });
 };

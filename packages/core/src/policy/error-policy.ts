@@ -1,8 +1,10 @@
+import { Cause, Duration, Schedule } from "effect";
 import type { Timeliness } from "../cases/machine.ts";
 import type { LifecycleKind } from "../domain/catalogue.ts";
+import type { IgnoreReason } from "../domain/decide.ts";
 import type { Person } from "../domain/event.ts";
 import type { HrisStatus } from "../domain/hris.ts";
-import type { FailureClass, RejectCode, SinkError } from "../errors.ts";
+import type { FailureClass, LedgerError, RejectCode, SinkError } from "../errors.ts";
 import type { Receipt, Superseded } from "../ports/sink.ts";
 
 /**
@@ -38,14 +40,15 @@ export interface SinkOutcome {
 
 export type Verdict = "route" | "ignore" | "reject";
 
-export interface EventOutcome {
+/** Why an event reached no sink: an ignore reason (acknowledged) or a reject code (dead-lettered). */
+export type OutcomeReason = IgnoreReason | RejectCode;
+
+/** What every event outcome may carry, whatever the verdict. */
+interface OutcomeFields {
   readonly uuid?: string;
   readonly eventType?: string;
   readonly published?: string;
-  readonly decision: Verdict;
   readonly kind?: LifecycleKind;
-  /** Ignore reason code or reject code. */
-  readonly reason?: string;
   readonly message?: string;
   readonly subject?: Person;
   readonly actor?: Person;
@@ -56,6 +59,25 @@ export interface EventOutcome {
   readonly timeliness?: Timeliness;
   readonly sinks: ReadonlyArray<SinkOutcome>;
 }
+
+/** A routed event: its sinks say what happened. */
+export interface RoutedOutcome extends OutcomeFields {
+  readonly decision: "route";
+  readonly reason?: undefined;
+}
+/** A valid event deliberately left alone. */
+export interface IgnoredOutcome extends OutcomeFields {
+  readonly decision: "ignore";
+  readonly reason: IgnoreReason;
+}
+/** Input that cannot be trusted or acted on. */
+export interface RejectedOutcome extends OutcomeFields {
+  readonly decision: "reject";
+  readonly reason: RejectCode;
+}
+
+/** What happened to one event. `reason` is an ignore reason or a reject code, by `decision`. */
+export type EventOutcome = RoutedOutcome | IgnoredOutcome | RejectedOutcome;
 
 /** What the worker does with the SQS record. */
 export type RecordStatus = "delivered" | "ignored" | "rejected" | "retry-later";
@@ -82,6 +104,79 @@ export const sinkFailure = (error: SinkError): SinkOutcome => ({
 
 export const isRetryable = (failure: FailureClass): boolean => failure === "transient";
 
+/**
+ * Every way a sink attempt ends, named. The pipeline picks one; what each means for the record
+ * (acknowledge, redeliver, dead-letter) is `recordOutcome`'s, below.
+ */
+export const SinkOutcome = {
+  /** Delivered by this attempt. `ledgerError` when the ledger could not record it (a redelivery may repeat it). */
+  /** A receipt with `noop` (the sink deliberately did nothing) is `skipped` or `superseded`, not delivered. */
+  delivered: (sink: string, receipt: Receipt, ledgerError?: LedgerError): SinkOutcome =>
+    ledgerError === undefined
+      ? { sink, status: receipt.noop ?? "delivered", receipt }
+      : {
+          sink,
+          status: receipt.noop ?? "delivered",
+          receipt,
+          message: `delivered, but the ledger was not updated: ${ledgerError.message}`,
+        },
+  /** An earlier attempt delivered it (the ledger says so): skipped. */
+  duplicate: (sink: string, receipt: Receipt): SinkOutcome => ({ sink, status: "duplicate", receipt }),
+  /**
+   * The policy routes here but no such sink is configured: never acknowledged as delivered. Retried
+   * (the configuration may be fixed meanwhile), then dead-lettered with reason sink-inactive.
+   */
+  inactive: (sink: string): SinkOutcome => ({
+    sink,
+    status: "inactive",
+    retryable: true,
+    code: "sink-inactive",
+    message: `the routing policy sends this event to ${sink}, which is not configured`,
+  }),
+  /** Another attempt holds the lease: transient, redeliver later. */
+  busy: (sink: string, leaseUntil: number): SinkOutcome => ({
+    sink,
+    status: "busy",
+    retryable: true,
+    message: `another attempt holds the lease until ${new Date(leaseUntil).toISOString()}`,
+  }),
+  /** The ledger could not be read or written: transient (never deliver without a claim). */
+  ledgerUnavailable: (sink: string, error: LedgerError): SinkOutcome => ({
+    sink,
+    status: "failed",
+    retryable: true,
+    message: `ledger unavailable: ${error.message}`,
+    code: "ledger",
+  }),
+  /** The sink took longer than the sink timeout: transient. */
+  timedOut: (sink: string, timeoutMs: number): SinkOutcome => ({
+    sink,
+    status: "failed",
+    retryable: true,
+    message: `timed out after ${timeoutMs} ms`,
+    code: "timeout",
+  }),
+  /** The sink died (a defect, not a classified SinkError): transient, so the record is not lost. */
+  crashed: (sink: string, cause: Cause.Cause<unknown>): SinkOutcome => ({
+    sink,
+    status: "failed",
+    retryable: true,
+    message: `sink crashed: ${Cause.pretty(cause).split("\n")[0]}`,
+    code: "defect",
+  }),
+  /** The sink failed and said how (transient or permanent). */
+  failed: sinkFailure,
+} as const;
+
+/**
+ * How bookkeeping after a delivery (ledger `complete`) is retried: a few quick attempts, because a
+ * delivery the ledger forgets could be repeated by a redelivery. Shared by the sinks and the DLQ.
+ */
+export const completionRetry = {
+  schedule: Schedule.exponential(Duration.millis(50)),
+  times: 3,
+} as const;
+
 const needsRetry = (s: SinkOutcome) =>
   s.status === "busy" || ((s.status === "failed" || s.status === "inactive") && s.retryable === true);
 const permanent = (s: SinkOutcome) => s.status === "failed" && s.retryable !== true;
@@ -97,7 +192,7 @@ export const recordOutcome = (recordId: string, events: ReadonlyArray<EventOutco
   let routed = false;
   for (const e of events) {
     if (e.decision === "reject") {
-      rejects.push({ code: (e.reason as RejectCode | undefined) ?? "not-okta", message: e.message ?? "rejected" });
+      rejects.push({ code: e.reason, message: e.message ?? "rejected" });
       continue;
     }
     if (e.decision !== "route") continue;

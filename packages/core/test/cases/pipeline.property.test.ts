@@ -1,3 +1,4 @@
+import { envelope, oktaEvent, oktaUser } from "@offboard/testkit";
 import { Effect, Layer, Logger } from "effect";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -15,7 +16,6 @@ import {
   type RoutingPolicy,
   sinksLayer,
 } from "../../src/index.ts";
-import { envelope, logEvent, oktaUser } from "../factories.ts";
 import { batchSplits, permutations } from "./combinatorics.ts";
 import { memoryTicketSink } from "./ticket-sink.ts";
 
@@ -61,7 +61,7 @@ interface Ev {
 
 const body = (e: Ev) =>
   JSON.stringify(
-    envelope(logEvent({ uuid: e.uuid, eventType: EVENT_TYPE[e.kind], published: e.published, target: [USER] })),
+    envelope(oktaEvent({ uuid: e.uuid, eventType: EVENT_TYPE[e.kind], published: e.published, target: [USER] })),
   );
 
 const runBatches = async (batches: ReadonlyArray<ReadonlyArray<Ev>>) => {

@@ -4,8 +4,8 @@
  * delivered more than once, and poison mixed in. At the end every routed event must have been
  * delivered exactly once per sink and the DLQ must hold exactly the poison.
  */
-import { type Moto, startMoto } from "@offboard/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Moto, useMoto } from "@offboard/testkit";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   type Aws,
   attr,
@@ -16,6 +16,7 @@ import {
   type Kind,
   type OktaEvent,
   oktaEvent,
+  oktaUserId,
   putEvents,
   queueDepth,
   readDlq,
@@ -24,9 +25,8 @@ import {
   spawnWorker,
   startFakeJira,
   startFakeSlack,
-  subjectOf,
+  subjectIdOf as subjectOf,
   TYPES,
-  userId,
   waitUntil,
   workerEnv,
 } from "./support.ts";
@@ -50,17 +50,13 @@ const prng = (seed: number) => {
   };
 };
 
+const fixture = useMoto();
 let moto: Moto;
 let aws: Aws;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  aws = awsClients(moto);
-});
-afterAll(async () => {
-  aws?.sqs.destroy();
-  aws?.eventbridge.destroy();
-  await moto?.stop();
+beforeAll(() => {
+  moto = fixture.moto;
+  aws = awsClients(fixture);
 });
 
 describe("a chaos run", () => {
@@ -73,14 +69,16 @@ describe("a chaos run", () => {
     const routed: Array<OktaEvent> = [];
     while (routed.length < ROUTED_EVENTS) {
       const kind = pick(kinds);
-      const user = userId();
-      routed.push(oktaEvent(TYPES[kind], { user }));
+      const user = oktaUserId();
+      routed.push(oktaEvent({ eventType: TYPES[kind], subject: { id: user } }));
       if (random() < 0.15 && routed.length < ROUTED_EVENTS) {
-        routed.push(oktaEvent(kind === "suspended" ? TYPES.unsuspended : TYPES.reactivated, { user }));
+        routed.push(
+          oktaEvent({ eventType: kind === "suspended" ? TYPES.unsuspended : TYPES.reactivated, subject: { id: user } }),
+        );
       }
     }
     const ignored = Array.from({ length: 40 }, () =>
-      oktaEvent(pick(["user.session.start", "user.lifecycle.activate"])),
+      oktaEvent({ eventType: pick(["user.session.start", "user.lifecycle.activate"]) }),
     );
     const duplicates = routed.filter(() => random() < 0.2);
 
@@ -112,12 +110,12 @@ describe("a chaos run", () => {
         id: `forged-${i}`,
         "detail-type": "SystemLog",
         source: "aws.partner/evil.example.com/x",
-        detail: oktaEvent(TYPES.deactivated),
+        detail: oktaEvent({ eventType: TYPES.deactivated }),
       };
       poison.push(await sendRaw(aws, stack, JSON.stringify(forged)));
     }
     const noUser = Array.from({ length: 3 }, () =>
-      oktaEvent(TYPES.deactivated, { target: [{ id: "0oa1app", type: "AppInstance" }] }),
+      oktaEvent({ eventType: TYPES.deactivated, target: [{ id: "0oa1app", type: "AppInstance" }] }),
     );
 
     await putEvents(aws, stack, [...routed, ...ignored, ...noUser]);

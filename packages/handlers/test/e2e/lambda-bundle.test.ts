@@ -1,27 +1,28 @@
 /**
- * The Lambda as the CDK stack ships it: `src/sqs-worker.ts` bundled by esbuild (better-sqlite3
- * external, as in the stack), its `handler` invoked with SQS events the way Lambda's event source
- * mapping does (batches of up to 10; records not in `batchItemFailures` deleted), configured only
- * through the environment the stack sets (secret ARN, ledger table, DLQ URL, vendor settings).
+ * The Lambda as the CDK stack ships it: the stack's entry bundled by esbuild with the stack's own
+ * externals (better-sqlite3, and `@aws-sdk/*`, which the nodejs22.x runtime provides) and banner, its
+ * `handler` invoked with SQS events the way Lambda's event source mapping does (batches of up to 10;
+ * records not in `batchItemFailures` deleted), configured only through the environment the stack sets
+ * (secret ARN, ledger table, DLQ URL, vendor settings).
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { createLedgerTable } from "@offboard/adapters";
-import { type Moto, startMoto } from "@offboard/testkit";
+import { ESM_REQUIRE_SHIM, EXTERNAL_MODULES, HANDLER_ENTRIES } from "@offboard/infra";
+import { type Moto, useMoto } from "@offboard/testkit";
 import { Effect } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SqsHandler } from "../../src/lambda.ts";
-import { processMessages } from "../../src/worker.ts";
 import {
   type Aws,
   attr,
   awsClients,
   countBy,
   createStack,
+  invokeAsEventSource,
   oktaEvent,
   putEvents,
   queueDepth,
@@ -35,34 +36,41 @@ import {
   workerEnv,
 } from "./support.ts";
 
+const fixture = useMoto();
 let moto: Moto;
 let aws: Aws;
+let bundleDir: string | undefined;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  aws = awsClients(moto);
+beforeAll(() => {
+  moto = fixture.moto;
+  aws = awsClients(fixture);
 });
-afterAll(async () => {
-  aws?.sqs.destroy();
-  aws?.eventbridge.destroy();
-  await moto?.stop();
+afterAll(() => {
+  if (bundleDir !== undefined) rmSync(bundleDir, { recursive: true, force: true });
 });
 
-/** Bundles the handler module as the CDK stack does and loads it. */
+/**
+ * Bundles the handler module as the CDK stack does (its entry, externals and banner, imported from
+ * @offboard/infra) and loads it. The bundle is written under the repository's node_modules so that the
+ * external `@aws-sdk/*` resolves there, as it resolves to the runtime's copy on Lambda.
+ */
 const bundleHandler = async (): Promise<SqsHandler> => {
-  const out = join(mkdtempSync(join(tmpdir(), "offboard-lambda-")), "sqs-worker.mjs");
+  const cache = join(REPO_ROOT, "node_modules/.cache");
+  mkdirSync(cache, { recursive: true });
+  bundleDir = mkdtempSync(join(cache, "offboard-lambda-"));
+  const out = join(bundleDir, "sqs-worker.mjs");
   execFileSync(
     join(REPO_ROOT, "node_modules/.bin/esbuild"),
     [
-      join(REPO_ROOT, "packages/handlers/src/sqs-worker.ts"),
+      HANDLER_ENTRIES.sqsWorker,
       "--bundle",
       "--platform=node",
       "--target=node22",
       "--format=esm",
       "--main-fields=module,main",
-      "--external:better-sqlite3",
-      // As the stack's banner: bundled CommonJS dependencies may call require() inside the ESM bundle.
-      "--banner:js=import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+      "--minify",
+      ...EXTERNAL_MODULES.map((m) => `--external:${m}`),
+      `--banner:js=${ESM_REQUIRE_SHIM}`,
       `--outfile=${out}`,
       "--log-level=error",
     ],
@@ -78,13 +86,18 @@ describe("the bundled SQS worker Lambda", () => {
     const slack = await startFakeSlack();
     const jira = await startFakeJira();
     // The environment the CDK stack gives the function (AWS_ENDPOINT_URL and credentials point at moto).
-    Object.assign(process.env, workerEnv(moto, stack, slack, jira), {
+    fixture.useEnv({
+      ...workerEnv(moto, stack, slack, jira),
       OFFBOARD_DLQ_URL: stack.dlqUrl,
       POWERTOOLS_LOG_LEVEL: "SILENT",
     });
     await Effect.runPromise(createLedgerTable(undefined, stack.tableName));
     const handler = await bundleHandler();
-    const events = [oktaEvent(TYPES.deactivated), oktaEvent(TYPES.suspended), oktaEvent(TYPES.deleted)];
+    const events = [
+      oktaEvent({ eventType: TYPES.deactivated }),
+      oktaEvent({ eventType: TYPES.suspended }),
+      oktaEvent({ eventType: TYPES.deleted }),
+    ];
     slack.fail(({ attempt }) => (attempt === 1 ? { status: 429, headers: { "retry-after": "1" } } : undefined));
     await putEvents(aws, stack, events);
     await putEvents(aws, stack, events);
@@ -101,7 +114,7 @@ describe("the bundled SQS worker Lambda", () => {
           }),
         );
         const messages = out.Messages ?? [];
-        if (messages.length > 0) await processMessages(handler, aws.sqs, stack.queueUrl, messages, "us-east-1");
+        if (messages.length > 0) await invokeAsEventSource(handler, aws, stack.queueUrl, messages);
         return (await queueDepth(aws, stack.queueUrl)) === 0;
       },
       { what: "the queue to drain through the Lambda handler", timeoutMs: 60_000, everyMs: 0 },

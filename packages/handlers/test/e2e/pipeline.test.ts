@@ -3,8 +3,8 @@
  * SQS (redrive to a DLQ) → `offboard worker` (the real CLI process) → loopback Slack and Jira, with the
  * DynamoDB ledger and the Secrets Manager secret, all on moto_server.
  */
-import { type Moto, startMoto } from "@offboard/testkit";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type Moto, useMoto } from "@offboard/testkit";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   type Aws,
   attr,
@@ -15,6 +15,7 @@ import {
   type FakeSlack,
   type OktaEvent,
   oktaEvent,
+  oktaUserId,
   PARTNER_SOURCE,
   putEvents,
   queueDepth,
@@ -25,30 +26,25 @@ import {
   spawnWorker,
   startFakeJira,
   startFakeSlack,
-  subjectOf,
+  subjectIdOf as subjectOf,
   TYPES,
-  userId,
   type WorkerProcess,
   waitUntil,
   workerEnv,
 } from "./support.ts";
 
+const fixture = useMoto();
 let moto: Moto;
 let aws: Aws;
 let stackSeq = 0;
 const cleanups: Array<() => Promise<unknown>> = [];
 
-beforeAll(async () => {
-  moto = await startMoto();
-  aws = awsClients(moto);
+beforeAll(() => {
+  moto = fixture.moto;
+  aws = awsClients(fixture);
 });
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
-});
-afterAll(async () => {
-  aws?.sqs.destroy();
-  aws?.eventbridge.destroy();
-  await moto?.stop();
 });
 
 interface World {
@@ -84,22 +80,22 @@ const world = async (): Promise<World> => {
 
 /** One event of every handled kind, follow-ups on the same users as the events they follow. */
 const everyKind = (): ReadonlyArray<OktaEvent> => {
-  const a = userId();
-  const b = userId();
+  const a = oktaUserId();
+  const b = oktaUserId();
   return [
-    oktaEvent(TYPES.deactivated, { user: a }),
-    oktaEvent(TYPES.reactivated, { user: a }),
-    oktaEvent(TYPES.suspended, { user: b }),
-    oktaEvent(TYPES.unsuspended, { user: b }),
-    oktaEvent(TYPES.deleted),
+    oktaEvent({ eventType: TYPES.deactivated, subject: { id: a } }),
+    oktaEvent({ eventType: TYPES.reactivated, subject: { id: a } }),
+    oktaEvent({ eventType: TYPES.suspended, subject: { id: b } }),
+    oktaEvent({ eventType: TYPES.unsuspended, subject: { id: b } }),
+    oktaEvent({ eventType: TYPES.deleted }),
   ];
 };
 
 const notHandled = (): ReadonlyArray<OktaEvent> => [
-  oktaEvent("user.session.start"),
-  oktaEvent("user.lifecycle.activate"),
-  oktaEvent("group.user_membership.add"),
-  oktaEvent("user.account.update_profile"),
+  oktaEvent({ eventType: "user.session.start" }),
+  oktaEvent({ eventType: "user.lifecycle.activate" }),
+  oktaEvent({ eventType: "group.user_membership.add" }),
+  oktaEvent({ eventType: "user.account.update_profile" }),
 ];
 
 const uuids = (events: ReadonlyArray<OktaEvent>) => events.map((e) => e.uuid).sort();
@@ -138,7 +134,11 @@ describe("offboard worker on moto, fed by Okta's partner event bus", () => {
 
   it("delivers once per event when every event arrives three times and two workers share the queue", async () => {
     const w = await world();
-    const events = [...everyKind(), oktaEvent(TYPES.deactivated), oktaEvent(TYPES.suspended)];
+    const events = [
+      ...everyKind(),
+      oktaEvent({ eventType: TYPES.deactivated }),
+      oktaEvent({ eventType: TYPES.suspended }),
+    ];
     await putEvents(aws, w.stack, events);
     await putEvents(aws, w.stack, events);
     await putEvents(aws, w.stack, events);
@@ -158,9 +158,13 @@ describe("offboard worker on moto, fed by Okta's partner event bus", () => {
 
   it("delivers everything after Slack and Jira fail at first (500, 429 with Retry-After), without repeating sinks that had succeeded", async () => {
     const w = await world();
-    const [d1, d2, d3] = [oktaEvent(TYPES.deactivated), oktaEvent(TYPES.deactivated), oktaEvent(TYPES.deactivated)];
-    const s = oktaEvent(TYPES.suspended);
-    const x = oktaEvent(TYPES.deleted);
+    const [d1, d2, d3] = [
+      oktaEvent({ eventType: TYPES.deactivated }),
+      oktaEvent({ eventType: TYPES.deactivated }),
+      oktaEvent({ eventType: TYPES.deactivated }),
+    ];
+    const s = oktaEvent({ eventType: TYPES.suspended });
+    const x = oktaEvent({ eventType: TYPES.deleted });
     const events = [d1, d2, d3, s, x] as const;
     const jiraDown = subjectOf(d2);
     // Slack: every event's first post is rate limited; the deletion's first three answers are 500s
@@ -193,7 +197,7 @@ describe("offboard worker on moto, fed by Okta's partner event bus", () => {
 
   it("dead-letters poison with its reason and original message id, and delivers everything else", async () => {
     const w = await world();
-    const good = [oktaEvent(TYPES.deactivated), oktaEvent(TYPES.suspended)];
+    const good = [oktaEvent({ eventType: TYPES.deactivated }), oktaEvent({ eventType: TYPES.suspended })];
     const notJsonId = await sendRaw(aws, w.stack, "this is not JSON {");
     const forged = {
       version: "0",
@@ -203,10 +207,11 @@ describe("offboard worker on moto, fed by Okta's partner event bus", () => {
       time: "2026-11-03T09:00:13Z",
       region: "us-east-1",
       resources: [],
-      detail: oktaEvent(TYPES.deactivated),
+      detail: oktaEvent({ eventType: TYPES.deactivated }),
     };
     const forgedId = await sendRaw(aws, w.stack, JSON.stringify(forged));
-    const noUser = oktaEvent(TYPES.deactivated, {
+    const noUser = oktaEvent({
+      eventType: TYPES.deactivated,
       target: [{ id: "0oa1app", type: "AppInstance", alternateId: "Zoom" }],
     });
     await putEvents(aws, w.stack, [good[0] as OktaEvent, noUser, good[1] as OktaEvent]);

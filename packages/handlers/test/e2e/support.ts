@@ -17,75 +17,47 @@ import {
   PutRuleCommand,
   PutTargetsCommand,
 } from "@aws-sdk/client-eventbridge";
+import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import {
   CreateQueueCommand,
+  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { EVENT_CATALOGUE, type LifecycleKind, oktaEventPattern } from "@offboard/core";
-import { type Loopback, type Moto, type RecordedRequest, type Reply, startLoopback } from "@offboard/testkit";
+import { type LifecycleKind, oktaEventPattern } from "@offboard/core";
+import {
+  type Loopback,
+  type Moto,
+  type MotoFixture,
+  type OktaEvent,
+  PARTNER_SOURCE,
+  type RecordedRequest,
+  type Reply,
+  startLoopback,
+} from "@offboard/testkit";
+import type { Context as LambdaContext, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, "../../../..");
 export const OFFBOARD_BIN = join(REPO_ROOT, "packages/cli/bin/offboard.js");
 
-export const PARTNER_SOURCE = "aws.partner/okta.com/acme/offboard";
 export const SLACK_TOKEN = "xoxb-fake_e2e-0000-secret";
 export const JIRA_TOKEN = "ATATT3x-e2e-secret";
 
-// ── Okta events ──────────────────────────────────────────────────────────────────────────────────
+// ── Okta events: the shared factories (@offboard/testkit) ─────────────────────────────────────────
 
-let seq = 0;
-const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
-
-/** kind → Okta eventType, from core's catalogue (the one source of truth). */
-export const TYPES = Object.fromEntries(EVENT_CATALOGUE.map((e) => [e.kind, e.eventType])) as Readonly<
-  Record<LifecycleKind, string>
->;
+export {
+  LIFECYCLE_TYPES as TYPES,
+  type OktaEvent,
+  oktaEvent,
+  oktaUserId,
+  PARTNER_SOURCE,
+  subjectIdOf,
+} from "@offboard/testkit";
 export type Kind = LifecycleKind;
-
-export interface OktaEvent {
-  readonly uuid: string;
-  readonly eventType: string;
-  readonly published: string;
-  readonly target: ReadonlyArray<Record<string, unknown>>;
-  readonly [key: string]: unknown;
-}
-
-/** A fresh Okta user id. */
-export const userId = () => {
-  seq += 1;
-  return `00ue2e${hex(seq, 14)}`;
-};
-
-/** An Okta LogEvent (`user` is the subject's Okta id; a fresh one unless given). */
-export const oktaEvent = (
-  eventType: string,
-  spec: { user?: string; at?: number; target?: ReadonlyArray<Record<string, unknown>> } = {},
-): OktaEvent => {
-  seq += 1;
-  const user = spec.user ?? userId();
-  return {
-    uuid: `0e2e${hex(seq, 4)}-0000-4000-8000-${hex(seq, 12)}`,
-    published: new Date(Date.parse("2026-11-03T09:00:00.000Z") + (spec.at ?? seq) * 1000).toISOString(),
-    eventType,
-    version: "0",
-    severity: "INFO",
-    displayMessage: "Lifecycle change",
-    actor: { id: "00uadmin000000000001", type: "User", alternateId: "it.admin@example.com", displayName: "IT Admin" },
-    client: { ipAddress: "198.51.100.7", userAgent: { rawUserAgent: "Mozilla/5.0" } },
-    outcome: { result: "SUCCESS", reason: null },
-    target: spec.target ?? [
-      { id: user, type: "User", alternateId: `${user}@example.com`, displayName: `User ${user}` },
-    ],
-    transaction: { type: "WEB", id: `tx-${seq}` },
-  };
-};
-
-export const subjectOf = (e: OktaEvent): string => String(e.target[0]?.id ?? "");
 
 // ── AWS: what the CDK stack creates ──────────────────────────────────────────────────────────────
 
@@ -102,25 +74,22 @@ export interface Aws {
   readonly sqs: SQSClient;
 }
 
-export const awsClients = (moto: Moto): Aws => ({
-  eventbridge: new EventBridgeClient({ ...moto.clientConfig, maxAttempts: 1 }),
-  sqs: new SQSClient(moto.clientConfig),
+/** The SDK clients the harness drives moto with (destroyed with the fixture). */
+export const awsClients = (fixture: MotoFixture): Aws => ({
+  eventbridge: fixture.client((c) => new EventBridgeClient({ ...c, maxAttempts: 1 })),
+  sqs: fixture.client((c) => new SQSClient(c)),
 });
 
-/** Secrets Manager over moto's JSON protocol (the handlers package does not depend on the Secrets Manager SDK). */
+/** The JSON secret the worker reads its tokens from (the handlers package has the Secrets Manager SDK). */
 const createSecret = async (moto: Moto, name: string, value: Record<string, string>): Promise<string> => {
-  const res = await fetch(moto.endpoint, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-amz-json-1.1",
-      "x-amz-target": "secretsmanager.CreateSecret",
-      authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${moto.clientConfig.region}/secretsmanager/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: JSON.stringify({ Name: name, SecretString: JSON.stringify(value) }),
-  });
-  const body = (await res.json()) as { ARN?: string };
-  if (body.ARN === undefined) throw new Error(`CreateSecret failed: ${res.status}`);
-  return body.ARN;
+  const client = new SecretsManagerClient(moto.clientConfig);
+  try {
+    const out = await client.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value) }));
+    if (out.ARN === undefined) throw new Error(`CreateSecret ${name} returned no ARN`);
+    return out.ARN;
+  } finally {
+    client.destroy();
+  }
 };
 
 /**
@@ -240,6 +209,71 @@ export const readDlq = async (aws: Aws, stack: Stack): Promise<ReadonlyArray<Mes
 };
 
 export const attr = (m: Message, name: string): string | undefined => m.MessageAttributes?.[name]?.StringValue;
+
+// ── Lambda's SQS event source ────────────────────────────────────────────────────────────────────
+
+/** An SDK message as the record Lambda's SQS event source hands to the function. */
+const lambdaRecord = (message: Message, queueArnValue: string): SQSRecord => ({
+  messageId: message.MessageId ?? "",
+  receiptHandle: message.ReceiptHandle ?? "",
+  body: message.Body ?? "",
+  attributes: {
+    ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? "1",
+    SentTimestamp: message.Attributes?.SentTimestamp ?? "0",
+    SenderId: message.Attributes?.SenderId ?? "",
+    ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? "0",
+  },
+  messageAttributes: {},
+  md5OfBody: message.MD5OfBody ?? "",
+  eventSource: "aws:sqs",
+  eventSourceARN: queueArnValue,
+  awsRegion: "us-east-1",
+});
+
+/** A Lambda context with the stack's 30 s function timeout. */
+const lambdaContext = (): LambdaContext => {
+  const deadline = Date.now() + 30_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: "offboard-worker",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:offboard-worker",
+    memoryLimitInMB: "256",
+    awsRequestId: `e2e-${Date.now().toString(36)}`,
+    logGroupName: "/aws/lambda/offboard-worker",
+    logStreamName: "e2e",
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+};
+
+/**
+ * Invokes a Lambda SQS handler the way Lambda's event source mapping does: the received messages as
+ * one SQS event, then every record not named in `batchItemFailures` deleted (a thrown invocation
+ * deletes none).
+ */
+export const invokeAsEventSource = async (
+  handler: (event: SQSEvent, context: LambdaContext) => Promise<SQSBatchResponse>,
+  aws: Aws,
+  queueUrl: string,
+  messages: ReadonlyArray<Message>,
+): Promise<void> => {
+  const arn = await queueArn(aws, queueUrl);
+  const records = messages.map((m) => lambdaRecord(m, arn));
+  const response = await handler({ Records: records }, lambdaContext()).catch(() => undefined);
+  if (response === undefined) return;
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  const settled = records.filter((r) => !failed.has(r.messageId));
+  if (settled.length === 0) return;
+  await aws.sqs.send(
+    new DeleteMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: settled.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+    }),
+  );
+};
 
 // ── Loopback Slack and Jira ─────────────────────────────────────────────────────────────────────
 
@@ -428,6 +462,7 @@ export const workerEnv = (moto: Moto, stack: Stack, slack: FakeSlack, jira: Fake
 });
 
 const logDir = mkdtempSync(join(tmpdir(), "offboard-e2e-"));
+let workers = 0;
 
 export interface WorkerProcess {
   readonly child: ChildProcess;
@@ -461,8 +496,8 @@ export const spawnWorker = async (
   env: Record<string, string>,
   extraArgs: ReadonlyArray<string> = [],
 ): Promise<WorkerProcess> => {
-  seq += 1;
-  const logFile = join(logDir, `worker-${seq}.log`);
+  workers += 1;
+  const logFile = join(logDir, `worker-${workers}.log`);
   const out = openSync(logFile, "w");
   const child = spawn(
     process.execPath,
