@@ -18,3 +18,5 @@ export * from "./settings.ts";
 export * from "./slack.ts";
 export * from "./slack-message.ts";
 export * from "./sqlite-ledger.ts";
+export * from "./state-dir.ts";
+export * from "./unknown-keys.ts";

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import {
@@ -9,7 +9,9 @@ import {
   describeConfig,
   hrisFromConfig,
   outboxSink,
+  prepareStateDir,
   SqliteLedger,
+  StateDirError,
   sinksFromConfig,
 } from "@offboard/adapters";
 import {
@@ -45,10 +47,24 @@ export interface ReplayOptions {
 interface SinkCounts {
   delivered: number;
   duplicate: number;
+  /** The sink had nothing to do for the user's case (no ticket to open or close). */
+  skipped: number;
+  /** The event was older than the user's case (or undatable): the sink left the case alone. */
+  superseded: number;
   failed: number;
   busy: number;
   inactive: number;
 }
+
+const zeroCounts = (): SinkCounts => ({
+  delivered: 0,
+  duplicate: 0,
+  skipped: 0,
+  superseded: 0,
+  failed: 0,
+  busy: 0,
+  inactive: 0,
+});
 
 export interface ReplaySummary {
   readonly records: number;
@@ -77,11 +93,11 @@ export const summaryTable = (s: ReplaySummary): string => {
     `records ${s.records}, events ${s.events}: routed ${s.routed}, ignored ${s.ignored}, rejected ${s.rejected}` +
       (s.retryLater > 0 ? `, to retry ${s.retryLater}` : ""),
     "",
-    `${pad("sink", 10)}${pad("delivered", 11)}${pad("duplicate", 11)}${pad("failed", 8)}${pad("busy", 6)}inactive`,
+    `${pad("sink", 10)}${pad("delivered", 11)}${pad("duplicate", 11)}${pad("skipped", 9)}${pad("superseded", 12)}${pad("failed", 8)}${pad("busy", 6)}inactive`,
   ];
   for (const [name, c] of s.sinks) {
     lines.push(
-      `${pad(name, 10)}${pad(c.delivered, 11)}${pad(c.duplicate, 11)}${pad(c.failed, 8)}${pad(c.busy, 6)}${c.inactive}`,
+      `${pad(name, 10)}${pad(c.delivered, 11)}${pad(c.duplicate, 11)}${pad(c.skipped, 9)}${pad(c.superseded, 12)}${pad(c.failed, 8)}${pad(c.busy, 6)}${c.inactive}`,
     );
   }
   return lines.join("\n");
@@ -106,7 +122,13 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
     write: (line) => o.err.write(`offboard: ${line}\n`),
   });
   const records: Array<InputRecord> = inputs.flatMap((i) => [...toRecords(i)]);
-  mkdirSync(config.stateDir, { recursive: true });
+  try {
+    prepareStateDir(config.stateDir);
+  } catch (e) {
+    // One line, exit 2: `cannot use state directory …: permission denied`.
+    if (e instanceof StateDirError) throw new UsageError(e.message);
+    throw e;
+  }
 
   const local = [outboxSink({ path: join(config.stateDir, "outbox.jsonl") })];
   if (o.preview) {
@@ -140,7 +162,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
   );
 
   const counts = new Map<string, SinkCounts>();
-  for (const s of sinks) counts.set(s.name, { delivered: 0, duplicate: 0, failed: 0, busy: 0, inactive: 0 });
+  for (const s of sinks) counts.set(s.name, zeroCounts());
   let events = 0;
   let routed = 0;
   let ignored = 0;
@@ -183,11 +205,11 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
           for (const s of ev.sinks) {
             let c = counts.get(s.sink);
             if (c === undefined) {
-              c = { delivered: 0, duplicate: 0, failed: 0, busy: 0, inactive: 0 };
+              c = zeroCounts();
               counts.set(s.sink, c);
             }
             c[s.status] += 1;
-            if (s.status === "failed") {
+            if (s.status === "failed" || s.status === "inactive") {
               o.err.write(`${s.sink} failed for ${ev.uuid ?? "?"}: ${s.message ?? "unknown error"}\n`);
             }
           }
@@ -204,7 +226,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
     await runtime.dispose();
   }
   for (const name of ["slack", "jira"]) {
-    if (!counts.has(name)) counts.set(name, { delivered: 0, duplicate: 0, failed: 0, busy: 0, inactive: 0 });
+    if (!counts.has(name)) counts.set(name, zeroCounts());
   }
   return { records: records.length, events, routed, ignored, rejected, rejectedRecords, retryLater, sinks: counts };
 };
