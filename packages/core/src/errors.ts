@@ -24,7 +24,9 @@ export type RejectCode =
   /** A handled lifecycle event with no `User` target (or one without an id): nothing to act on. */
   | "no-user-target"
   /** A sink failed in a way retrying cannot fix (bad token, missing channel, invalid field). */
-  | "sink-permanent";
+  | "sink-permanent"
+  /** The routing policy names a sink that is not configured; retried, then dead-lettered with this. */
+  | "sink-inactive";
 
 /** Input offboard cannot trust or act on. Rejected input is kept (DLQ with this reason), never dropped. */
 export class DecodeError extends Data.TaggedError("DecodeError")<{

@@ -23,7 +23,7 @@ import {
   recordOutcome,
   SinkOutcome,
 } from "./policy/error-policy.ts";
-import { DEFAULT_POLICY, type RoutingPolicy } from "./policy/policy.ts";
+import { DEFAULT_POLICY, narrowRoutes, type RoutingPolicy } from "./policy/policy.ts";
 import { HrisDirectory } from "./ports/hris.ts";
 import { DeliveryLedger } from "./ports/ledger.ts";
 import { type DeliveryContext, type Receipt, Sinks, type Superseded } from "./ports/sink.ts";
@@ -303,7 +303,11 @@ const deliverRoute = Effect.fnUntraced(function* (d: Decided) {
  * record, in input order. Never fails: every problem is in the outcomes.
  */
 export const processBatch = Effect.fn("pipeline.processBatch")(function* (records: ReadonlyArray<InputRecord>) {
-  const { policy, concurrency, trust } = yield* PipelineConfig;
+  const { policy: configured, concurrency, trust } = yield* PipelineConfig;
+  // Without a policy of its own (the defaults, untouched), a pipeline routes only to the sinks it has;
+  // a policy given explicitly is used as written, so a route naming a missing sink is sink-inactive.
+  const { byName } = yield* Sinks;
+  const policy = configured === DEFAULT_POLICY ? narrowRoutes(configured, [...byName.keys()]) : configured;
   const decided = records.map((r) => decideBody(r.body, policy, trust));
 
   // Slots of routed events, grouped by subject and ordered by published.

@@ -11,7 +11,6 @@ import {
   LedgerError,
   makeInMemoryLedger,
   memorySink,
-  narrowRoutes,
   PipelineConfig,
   type PipelineSettings,
   processBatch,
@@ -37,14 +36,7 @@ const run = (records: ReadonlyArray<InputRecord>, h: Harness) =>
     processBatch(records).pipe(
       Effect.provide(
         Layer.mergeAll(
-          // As the configuration does: the default routes narrowed to the sinks there are.
-          PipelineConfig.layer({
-            policy: narrowRoutes(
-              DEFAULT_POLICY,
-              h.sinks.map((x) => x.name),
-            ),
-            ...h.settings,
-          }),
+          PipelineConfig.layer(h.settings),
           Layer.succeed(DeliveryLedger, h.ledger ?? makeInMemoryLedger()),
           h.hris ?? HrisDirectory.none,
           sinksLayer(h.sinks),
@@ -152,7 +144,8 @@ describe("processing a batch", () => {
 
   it("never acknowledges an event routed to a sink that is not configured: retried as sink-inactive", async () => {
     const slack = memorySink("slack");
-    const [out] = await run([record(envelope(oktaEvent()))], { sinks: [slack], settings: { policy: DEFAULT_POLICY } });
+    const explicit = { ...DEFAULT_POLICY };
+    const [out] = await run([record(envelope(oktaEvent()))], { sinks: [slack], settings: { policy: explicit } });
     expect(out?.status).toBe("retry-later");
     expect(out?.events[0]?.sinks.find((s) => s.sink === "jira")).toMatchObject({
       status: "inactive",

@@ -216,3 +216,29 @@ export const recordOutcome = (recordId: string, events: ReadonlyArray<EventOutco
   }
   return { recordId, status: routed ? "delivered" : "ignored", events };
 };
+
+/**
+ * From which receive on a record held back only by routes to sinks that are not configured is
+ * dead-lettered (reason `sink-inactive`) instead of retried: below the queue's `maxReceiveCount` (5 in
+ * the stack), so the worker dead-letters it with its reason before SQS's redrive moves it without one.
+ */
+export const SINK_INACTIVE_MAX_RECEIVES = 3;
+
+/**
+ * The record's fate once its receive count is known: a `retry-later` record whose only problems are
+ * sinks that are not configured is retried twice (a configuration being fixed), then `rejected` with
+ * reason `sink-inactive` so it lands in the DLQ with that reason. Anything else is unchanged.
+ */
+export const settleAfterReceives = (record: RecordOutcome, receiveCount: number | undefined): RecordOutcome => {
+  if (record.status !== "retry-later" || receiveCount === undefined || receiveCount < SINK_INACTIVE_MAX_RECEIVES)
+    return record;
+  const sinks = record.events.flatMap((e) => (e.decision === "route" ? e.sinks : []));
+  const held = sinks.filter((s) => needsRetry(s));
+  if (held.length === 0 || !held.every((s) => s.status === "inactive")) return record;
+  return {
+    ...record,
+    status: "rejected",
+    reasonCode: "sink-inactive",
+    reason: `sink-inactive: after ${receiveCount} receives: ${record.reason ?? "a routed sink is not configured"}`,
+  };
+};
