@@ -6,10 +6,11 @@ import {
   describeConfig,
   hrisFromConfig,
   loadConfig,
+  SINK_REGISTRY,
   SqliteLedger,
   sinksFromConfig,
 } from "@offboard/adapters";
-import { PipelineConfig, type PipelineServices, type Sink, sinksLayer } from "@offboard/core";
+import { PipelineConfig, type PipelineServices, queueTrust, type Sink, sinksLayer } from "@offboard/core";
 import { Effect, Layer, ManagedRuntime } from "effect";
 import { DeadLetterQueue } from "./dlq.ts";
 import { makeTelemetry, Telemetry } from "./telemetry.ts";
@@ -47,6 +48,11 @@ export const liveLayer = (options: LiveLayerOptions = {}): Layer.Layer<WorkerSer
           "OFFBOARD_LEDGER_TABLE is required here: the worker must remember deliveries across invocations (the CDK stack sets it)",
         ]);
       }
+      const sinks = sinksFromConfig(config, options.extraSinks ?? []);
+      if (sinks.length === 0) {
+        // Every routed event would be acknowledged with nowhere to go: refuse to start instead.
+        return yield* ConfigError.of([noActiveSink()]);
+      }
       const ledger =
         config.ledgerTable !== undefined
           ? DynamoDbLedger.layer({ tableName: config.ledgerTable })
@@ -57,15 +63,22 @@ export const liveLayer = (options: LiveLayerOptions = {}): Layer.Layer<WorkerSer
         dlq: dlqUrl ?? "none (rejected records are left to the queue's redrive policy)",
       });
       return Layer.mergeAll(
-        sinksLayer(sinksFromConfig(config, options.extraSinks ?? [])),
+        sinksLayer(sinks),
         hrisFromConfig(config),
         ledger,
-        PipelineConfig.layer(config.pipeline),
+        // The queue worker trusts EventBridge envelopes from Okta and offboard's own sources only.
+        PipelineConfig.layer({ ...config.pipeline, trust: queueTrust() }),
         DeadLetterQueue.layer({ url: dlqUrl, ...(options.sqs !== undefined && { client: options.sqs }) }),
         Layer.succeed(Telemetry, telemetry),
       );
     }),
   );
+
+/** The start-up error when no sink is active, naming the keys that would activate each. */
+const noActiveSink = (): string =>
+  `no sink is active, so the worker would have nowhere to deliver: set ${Object.values(SINK_REGISTRY)
+    .map((d) => `${d.requires.join(" and ")} (${d.name})`)
+    .join(", or ")}`;
 
 /** Runs effects needing the worker's services; rebuilds them (configuration, secrets, sinks) after a TTL. */
 export interface WorkerRuntime {
