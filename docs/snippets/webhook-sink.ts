@@ -3,8 +3,9 @@
  * docs/adding-a-sink.md, kept as a file that typechecks (`npx tsc -p docs/snippets`) and that
  * packages/adapters/test/sink-definition.test.ts plugs into a registry and delivers over real HTTP.
  *
- * In the repository it would live at packages/adapters/src/webhook.ts and import the types from
- * "./sink-definition.ts" instead of "@offboard/adapters"; then one line in SINK_REGISTRY
+ * In the repository it would live in its own folder, packages/adapters/src/webhook/ (one file, or split
+ * into settings, errors, sink and definition like slack/ and jira/), and import the types from
+ * "../sink-definition.ts" instead of "@offboard/adapters"; then one line in SINK_REGISTRY
  * (`webhook: webhookSink,`) switches it on.
  */
 import type { SinkDefinition } from "@offboard/adapters";

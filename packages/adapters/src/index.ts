@@ -1,22 +1,77 @@
 /**
  * @offboard/adapters: driven adapters for the core's ports (Slack, Jira, BambooHR, Secrets Manager,
- * ledgers, console preview) and the configuration that builds them. Each adapter file adds one export
- * line here.
+ * ledgers, console preview) and the configuration that builds them. One folder per vendor; this file
+ * names everything other packages may use, and nothing else.
  */
 
-export * from "./bamboohr.ts";
-export * from "./config.ts";
-export * from "./console-preview.ts";
-export * from "./dynamodb-ledger.ts";
-export * from "./errors.ts";
-export * from "./jira.ts";
-export * from "./jira-issue.ts";
-export * from "./outbox.ts";
-export * from "./registry.ts";
-export * from "./secrets.ts";
-export * from "./settings.ts";
-export * from "./slack.ts";
-export * from "./slack-message.ts";
-export * from "./sqlite-ledger.ts";
-export * from "./state-dir.ts";
-export * from "./unknown-keys.ts";
+export { bambooHrDirectory, DEFAULT_BAMBOOHR_CACHE_TTL_SECONDS } from "./bamboohr/definition.ts";
+export { BambooHrDirectory, type BambooHrOptions, makeBambooHrDirectory } from "./bamboohr/directory.ts";
+export type { BambooHrSettings } from "./bamboohr/settings.ts";
+export { type AppConfig, configFromSources, type LoadConfigOptions, loadConfig } from "./config/config.ts";
+export { describeConfig } from "./config/describe.ts";
+export {
+  CONFIG_KEYS,
+  CORE_CONFIG_KEYS,
+  configKeys,
+  DEFAULT_STATE_DIR,
+  DEFAULT_TIME_ZONE,
+  SECRET_KEYS,
+} from "./config/keys.ts";
+export { nearestKey, OFFBOARD_KEY_PREFIXES, unknownKeyWarnings } from "./config/unknown-keys.ts";
+export { ConfigError } from "./errors.ts";
+export { jiraSink } from "./jira/definition.ts";
+export {
+  DEFAULT_JIRA_CHECKLIST,
+  DEFAULT_JIRA_ISSUE_TYPE,
+  DEFAULT_JIRA_KINDS,
+  JIRA_SINK,
+  type JiraSettings,
+} from "./jira/settings.ts";
+export { makeJiraSink } from "./jira/sink.ts";
+export {
+  createLedgerTable,
+  DynamoDbLedger,
+  type DynamoDbLedgerOptions,
+  makeDynamoDbLedger,
+} from "./ledger/dynamodb.ts";
+export {
+  DEFAULT_SQLITE_LEDGER_PATH,
+  makeSqliteLedger,
+  SQLITE_LEDGER_SCHEMA_VERSION,
+  SqliteLedger,
+  type SqliteLedgerOptions,
+} from "./ledger/sqlite.ts";
+export { prepareDirOf, prepareStateDir, StateDirError } from "./ledger/state-dir.ts";
+export { type ConsolePreviewOptions, consolePreviewSink, DEFAULT_PREVIEW_CHECKLIST } from "./preview/console.ts";
+export { DEFAULT_OUTBOX_PATH, type OutboxEntry, type OutboxOptions, outboxSink } from "./preview/outbox.ts";
+export {
+  type AnyHrisDefinition,
+  type AnySinkDefinition,
+  activeSinkNames,
+  type CommonSettings,
+  type ConfigKey,
+  HRIS_DEFINITION,
+  type HrisDefinition,
+  hrisFromConfig,
+  hrisSettings,
+  KNOWN_SINKS,
+  type SettingsReader,
+  SINK_REGISTRY,
+  type SinkDefinition,
+  type SinkName,
+  type SinkRegistry,
+  sinkSettings,
+  sinksFromConfig,
+} from "./registry.ts";
+export {
+  DEFAULT_SECRET_TTL_MS,
+  makeSecretCache,
+  type SecretCache,
+  type SecretCacheOptions,
+  type SecretValues,
+  secretTtlMs,
+  sharedSecretCache,
+} from "./secrets/secret-cache.ts";
+export { slackSink } from "./slack/definition.ts";
+export { SLACK_SINK, type SlackSettings } from "./slack/settings.ts";
+export { makeSlackSink } from "./slack/sink.ts";

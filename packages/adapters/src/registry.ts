@@ -1,20 +1,23 @@
 /**
- * The sink registry: every sink offboard knows. Adding a sink is one file exporting a `SinkDefinition`
- * (its keys, how to read them, how to build it) plus one line here (docs/adding-a-sink.md). `config.ts`
- * reads every definition's keys; routing policies may name every sink listed here.
+ * The sink registry: every sink offboard knows. Adding a sink is one folder whose definition exports a
+ * `SinkDefinition` (its keys, how to read them, how to build it) plus one line here
+ * (docs/adding-a-sink.md). config/ reads every definition's keys; routing policies may name every sink
+ * listed here. The HR directory is registered the same way, in `HRIS_DEFINITION`.
  */
 import { HrisDirectory, type Sink } from "@offboard/core";
 import type { Layer } from "effect";
-import { BambooHrDirectory } from "./bamboohr.ts";
-import type { AppConfig } from "./config.ts";
-import { jiraSink } from "./jira.ts";
-import type { SinkDefinition, SinkRegistry } from "./sink-definition.ts";
-import { slackSink } from "./slack.ts";
+import { bambooHrDirectory } from "./bamboohr/definition.ts";
+import type { AppConfig } from "./config/config.ts";
+import { jiraSink } from "./jira/definition.ts";
+import type { AnyHrisDefinition, HrisDefinition, SinkDefinition, SinkRegistry } from "./sink-definition.ts";
+import { slackSink } from "./slack/definition.ts";
 
 export type {
+  AnyHrisDefinition,
   AnySinkDefinition,
   CommonSettings,
   ConfigKey,
+  HrisDefinition,
   SettingsReader,
   SinkDefinition,
   SinkRegistry,
@@ -27,8 +30,11 @@ export const SINK_REGISTRY = {
 
 export type SinkName = keyof typeof SINK_REGISTRY;
 
-/** Every sink name a routing policy may use. */
+/** Every sink name a routing policy may use (and `offboard replay` lists), in registry order. */
 export const KNOWN_SINKS: ReadonlyArray<SinkName> = Object.keys(SINK_REGISTRY) as Array<SinkName>;
+
+/** The HR directory offboard cross-checks against when its keys are set. */
+export const HRIS_DEFINITION: AnyHrisDefinition = bambooHrDirectory;
 
 /** A sink's settings in this configuration, typed by its definition; undefined when it is not active. */
 export const sinkSettings = <S>(config: AppConfig, definition: SinkDefinition<S>): S | undefined =>
@@ -39,8 +45,8 @@ export const activeSinkNames = (config: AppConfig, registry: SinkRegistry = SINK
   Object.keys(registry).filter((name) => config.sinks[name] !== undefined);
 
 /**
- * The active sinks, plus `extra` ones (the console preview, a test sink). An extra sink with the name of
- * a registered one replaces it (the CLI's `--dry-run` swaps Slack for a preview this way).
+ * The active sinks, plus `extra` ones (`offboard replay`'s outbox and console preview, a test sink). An
+ * extra sink with the name of a registered one replaces it, so a test can stand in for a vendor.
  */
 export const sinksFromConfig = (
   config: AppConfig,
@@ -57,6 +63,10 @@ export const sinksFromConfig = (
   return [...built, ...extra];
 };
 
-/** The HR directory: BambooHR when configured, else `HrisDirectory.none` (alerts say "not configured"). */
+/** The HR directory's settings in this configuration, typed by its definition; undefined when it is off. */
+export const hrisSettings = <S>(config: AppConfig, definition: HrisDefinition<S>): S | undefined =>
+  HRIS_DEFINITION === definition ? (config.hris as S | undefined) : undefined;
+
+/** The HR directory when configured (HRIS_DEFINITION's layer), else `HrisDirectory.none` (alerts say "not configured"). */
 export const hrisFromConfig = (config: AppConfig): Layer.Layer<HrisDirectory> =>
-  config.bamboohr !== undefined ? BambooHrDirectory.layer(config.bamboohr) : HrisDirectory.none;
+  config.hris !== undefined ? HRIS_DEFINITION.layer(config.hris) : HrisDirectory.none;

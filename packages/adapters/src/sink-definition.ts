@@ -1,12 +1,12 @@
 /**
  * What a sink file exports so that offboard can configure it: its settings keys, how to read and validate
- * them, and how to build the sink. `config.ts` reads every definition in the registry (registry.ts) the
+ * them, and how to build the sink. config/ reads every definition in the registry (registry.ts) the
  * same way, so adding a sink is one file exporting a `SinkDefinition` plus one registry line
  * (docs/adding-a-sink.md). This module holds types only: sink files import it without importing the
  * configuration loader.
  */
-import type { Sink } from "@offboard/core";
-import type { Redacted } from "effect";
+import type { HrisDirectory, Sink } from "@offboard/core";
+import type { Layer, Redacted } from "effect";
 
 /** One documented setting. docs/configuration.md has one row per entry (a test checks it). */
 export interface ConfigKey {
@@ -90,3 +90,24 @@ export type AnySinkDefinition = SinkDefinition<unknown>;
 
 /** A registry: sink name → definition. */
 export type SinkRegistry = Readonly<Record<string, AnySinkDefinition>>;
+
+/**
+ * Everything offboard needs to know about the HR directory it cross-checks against (BambooHR today):
+ * the same shape as a sink's definition, but it builds a layer for the core's `HrisDirectory` port.
+ * The registry names one (`HRIS_DEFINITION`); config/ reads it like the sinks.
+ */
+export interface HrisDefinition<S> {
+  /** The directory's name, for summaries ("bamboohr"). */
+  readonly name: string;
+  readonly keys: ReadonlyArray<ConfigKey>;
+  /** The keys that must all be set to switch the cross-check on. */
+  readonly requires: ReadonlyArray<string>;
+  readonly read: (r: SettingsReader, common: CommonSettings) => S | undefined;
+  /** The `HrisDirectory` layer over valid settings. No I/O until the first lookup. */
+  layer(settings: S): Layer.Layer<HrisDirectory>;
+  /** A one-line safe summary ("BambooHR (acme), cached 300 s"). Never a secret. */
+  describe?(settings: S): string;
+}
+
+/** An HRIS definition whose settings type is forgotten. */
+export type AnyHrisDefinition = HrisDefinition<unknown>;

@@ -9,8 +9,8 @@ import {
 import { type Loopback, type RecordedRequest, startLoopback } from "@offboard/testkit";
 import { Layer, ManagedRuntime } from "effect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { makeJiraSink } from "../src/jira.ts";
-import { makeSlackSink } from "../src/slack.ts";
+import { makeJiraSink } from "../src/jira/sink.ts";
+import { makeSlackSink } from "../src/slack/sink.ts";
 import { jiraSettings, slackSettings } from "./slack-jira.factories.ts";
 
 /**

@@ -1,7 +1,8 @@
 /** Factories for the Slack and Jira sink tests: realistic defaults, override what the test is about. */
 import type { CaseRecord, DeliveryContext, HrisStatus, OffboardingEvent, Receipt, Superseded } from "@offboard/core";
 import { Effect, Redacted } from "effect";
-import type { JiraSettings, SlackSettings } from "../src/settings.ts";
+import type { JiraSettings } from "../src/jira/settings.ts";
+import type { SlackSettings } from "../src/slack/settings.ts";
 
 let seq = 0;
 

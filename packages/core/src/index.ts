@@ -9,6 +9,7 @@ export * from "./domain/catalogue.ts";
 export * from "./domain/decide.ts";
 export * from "./domain/event.ts";
 export * from "./domain/hris.ts";
+export * from "./domain/receipt-refs.ts";
 export * from "./errors.ts";
 export * from "./okta/decode.ts";
 export * from "./okta/log-event.ts";

@@ -2,12 +2,14 @@ import { join } from "node:path";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import {
   ConfigError,
+  DEFAULT_SECRET_TTL_MS,
   DynamoDbLedger,
   describeConfig,
   hrisFromConfig,
   loadConfig,
   SINK_REGISTRY,
   SqliteLedger,
+  secretTtlMs,
   sinksFromConfig,
 } from "@offboard/adapters";
 import { PipelineConfig, type PipelineServices, queueTrust, type Sink, sinksLayer } from "@offboard/core";
@@ -187,8 +189,9 @@ export const makeWorkerRuntime = (
 /** How often a worker rebuilds its services: the secret's TTL when secrets come from Secrets Manager. */
 export const refreshIntervalMs = (env: Readonly<Record<string, string | undefined>>): number | undefined => {
   if ((env.OFFBOARD_SECRET_ARN ?? "").trim().length === 0) return undefined;
-  const seconds = Number(env.OFFBOARD_SECRET_TTL_SECONDS ?? "300");
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 300_000;
+  const ttlMs = secretTtlMs(env);
+  // An invalid TTL fails the configuration load itself, with its own message.
+  return typeof ttlMs === "number" ? ttlMs : DEFAULT_SECRET_TTL_MS;
 };
 
 /**

@@ -8,10 +8,13 @@ import {
   DEFAULT_JIRA_KINDS,
   describeConfig,
   hrisFromConfig,
+  jiraSink,
+  KNOWN_SINKS,
   outboxSink,
   prepareStateDir,
   SqliteLedger,
   StateDirError,
+  sinkSettings,
   sinksFromConfig,
 } from "@offboard/adapters";
 import {
@@ -137,8 +140,8 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
       consolePreviewSink({
         out: o.out,
         color: o.color,
-        checklist: config.jira?.checklist ?? DEFAULT_JIRA_CHECKLIST,
-        ticketKinds: config.jira?.kinds ?? DEFAULT_JIRA_KINDS,
+        checklist: sinkSettings(config, jiraSink)?.checklist ?? DEFAULT_JIRA_CHECKLIST,
+        ticketKinds: sinkSettings(config, jiraSink)?.kinds ?? DEFAULT_JIRA_KINDS,
       }),
     );
   }
@@ -225,7 +228,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
   } finally {
     await runtime.dispose();
   }
-  for (const name of ["slack", "jira"]) {
+  for (const name of KNOWN_SINKS) {
     if (!counts.has(name)) counts.set(name, zeroCounts());
   }
   return { records: records.length, events, routed, ignored, rejected, rejectedRecords, retryLater, sinks: counts };

@@ -14,6 +14,13 @@ export const LIFECYCLE_KINDS: ReadonlyArray<LifecycleKind> = [
   "deleted",
 ];
 
+/** True for a lifecycle kind's name (a receipt's stored `kind`, a setting's value). */
+export const isLifecycleKind = (s: unknown): s is LifecycleKind =>
+  typeof s === "string" && (LIFECYCLE_KINDS as ReadonlyArray<string>).includes(s);
+
+/** The kinds that take access away: an offboarding. The others (unsuspended, reactivated) give it back. */
+export const OFFBOARDING_KINDS: ReadonlySet<LifecycleKind> = new Set(["suspended", "deactivated", "deleted"]);
+
 export interface CatalogueEntry {
   readonly eventType: string;
   readonly kind: LifecycleKind;

@@ -11,6 +11,16 @@ export interface Person {
   readonly type?: string;
 }
 
+/** How a person is named in prose: display name, else login, else id. Raw: escape it for the medium. */
+export const personName = (p: Person): string => p.displayName ?? p.login ?? p.id;
+
+/** "Jane Doe (jane@acme.com)", or whichever of the two exists, else the id. Raw: escape it for the medium. */
+export const personLabel = (p: Person): string => {
+  const { displayName, login } = p;
+  if (displayName !== undefined && login !== undefined && displayName !== login) return `${displayName} (${login})`;
+  return displayName ?? login ?? p.id;
+};
+
 /** Where the change was made from, as far as Okta knows. */
 export interface ClientInfo {
   readonly ip?: string;

@@ -1,4 +1,4 @@
-import type { LifecycleKind } from "./catalogue.ts";
+import { type LifecycleKind, OFFBOARDING_KINDS } from "./catalogue.ts";
 
 /** An employee record as the HR system (BambooHR, …) returns it; adapters only fetch, the core judges. */
 export interface Employee {
@@ -21,8 +21,6 @@ export type HrisStatus =
   | { readonly _tag: "Agrees"; readonly employee: Employee; readonly summary: string }
   | { readonly _tag: "Drift"; readonly employee: Employee; readonly summary: string };
 
-const OFFBOARDING: ReadonlySet<LifecycleKind> = new Set(["suspended", "deactivated", "deleted"]);
-
 /**
  * Does HR agree with what Okta just did? Offboarded in Okta while HR shows the person active with no
  * termination date on or before today is drift; so is a reactivation of someone HR has terminated.
@@ -31,7 +29,7 @@ export const judgeHris = (kind: LifecycleKind, employee: Employee, today: string
   const terminated =
     employee.status === "inactive" || (employee.terminationDate !== undefined && employee.terminationDate <= today);
   const when = employee.terminationDate !== undefined ? ` (termination date ${employee.terminationDate})` : "";
-  if (OFFBOARDING.has(kind)) {
+  if (OFFBOARDING_KINDS.has(kind)) {
     return terminated
       ? { _tag: "Agrees", employee, summary: `HR shows terminated${when}` }
       : {
