@@ -1,4 +1,5 @@
 import type { OffboardingEvent } from "../domain/event.ts";
+import { refNamesArtefact } from "../domain/receipt-refs.ts";
 import type { CaseRecord, CaseTicket } from "../ports/ledger.ts";
 import type { Receipt } from "../ports/sink.ts";
 import {
@@ -14,15 +15,12 @@ import {
  * record is in, and the record after a step. Pure.
  */
 
-/** Receipt refs that name no ticket (what older versions stored for a Jira sink that did nothing). */
-const NO_TICKET: ReadonlySet<string> = new Set(["none", "skipped", "superseded"]);
-
 /** The ticket a record holds: the stored one, or (records written before the state machine) the Jira receipt. */
 export const ticketOf = (record: CaseRecord | undefined, settings: CaseSettings = DEFAULT_CASE_SETTINGS) => {
   if (record === undefined) return undefined;
   if (record.ticket !== undefined) return record.ticket;
   const legacy = record.receipts.jira;
-  if (legacy === undefined || NO_TICKET.has(legacy.ref)) return undefined;
+  if (legacy === undefined || !refNamesArtefact(legacy.ref)) return undefined;
   return {
     status: settings.ticketKinds.includes(record.lastKind) ? "open" : "closed",
     sink: legacy.sink,
