@@ -114,7 +114,9 @@ const followUpOnCase = Effect.fn("SlackSink.followUp")(function* (
   const { event, ctx, alert, plain } = message;
   // An out-of-order follow-up (a reactivation arriving after a later deactivation) leaves the original
   // alone: it shows a later state than this event. The reply still goes to the thread.
-  const superseded = ctx.supersededBy !== undefined;
+  // An event whose date cannot be trusted does not change the case either.
+  const superseded =
+    ctx.supersededBy !== undefined || ctx.step?.timeliness === "future" || ctx.step?.timeliness === "undated";
   const update = buildCaseUpdate(snapshot, event, ctx, settings);
   const updated: OriginalUpdate = superseded
     ? OriginalUpdate.Skipped()
