@@ -73,3 +73,18 @@ describe("the error policy", () => {
     expect(record.reason).toBe("no-user-target: no User target; invalid-event: no uuid");
   });
 });
+
+describe("a ledger that refuses a request as invalid", () => {
+  it("dead-letters the record as ledger-rejected instead of retrying it as 'ledger unavailable'", () => {
+    const refused = new LedgerError({ message: "ValidationException: key too long", permanent: true });
+    const record = recordOutcome("m1", [routed(SinkOutcome.ledgerUnavailable("slack", refused))]);
+
+    expect(record.status).toBe("rejected");
+    expect(record.reasonCode).toBe("ledger-rejected");
+  });
+
+  it("still retries a ledger that is only unavailable", () => {
+    const down = new LedgerError({ message: "ProvisionedThroughputExceededException" });
+    expect(recordOutcome("m1", [routed(SinkOutcome.ledgerUnavailable("slack", down))]).status).toBe("retry-later");
+  });
+});

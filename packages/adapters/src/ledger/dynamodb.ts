@@ -28,8 +28,10 @@ import { Clock, Duration, Effect, Layer } from "effect";
  *   expired, so two workers can never both hold (E, S); a crashed attempt's lease simply runs out.
  * - Case of subject user U: `pk = case#U`, `sk = case`, with the CaseRecord as JSON in `record`.
  *
- * Every failure (throttling, network, missing table) is a LedgerError, which the core treats as
- * transient: the record is redelivered later and nothing is delivered without a claim.
+ * Every failure is a LedgerError. Throttling, network and 5xx are transient (the record is redelivered
+ * later; nothing is delivered without a claim). A request DynamoDB refuses as invalid
+ * (ValidationException: a key too long, an item too large) would be refused again: it is marked
+ * `permanent`, and the core dead-letters the record with its reason instead of retrying it.
  */
 
 export interface DynamoDbLedgerOptions {
@@ -53,10 +55,14 @@ const errorMessage = (cause: unknown): string =>
 
 const isConditionFailure = (cause: unknown) => errorName(cause) === "ConditionalCheckFailedException";
 
+/** DynamoDB errors that a retry of the same request cannot fix. */
+const PERMANENT: ReadonlySet<string> = new Set(["ValidationException", "SerializationException"]);
+
 const ledgerError = (action: string, tableName: string) => (cause: unknown) =>
   new LedgerError({
     message: `DynamoDB ${action} on table ${tableName} failed: ${errorName(cause)}: ${errorMessage(cause)}`,
     cause,
+    ...(PERMANENT.has(errorName(cause)) && { permanent: true }),
   });
 
 const deliveryKey = (eventId: string, sink: string): Item => ({

@@ -141,13 +141,17 @@ export const SinkOutcome = {
     message: `another attempt holds the lease until ${new Date(leaseUntil).toISOString()}`,
   }),
   /** The ledger could not be read or written: transient (never deliver without a claim). */
-  ledgerUnavailable: (sink: string, error: LedgerError): SinkOutcome => ({
-    sink,
-    status: "failed",
-    retryable: true,
-    message: `ledger unavailable: ${error.message}`,
-    code: "ledger",
-  }),
+  ledgerUnavailable: (sink: string, error: LedgerError): SinkOutcome =>
+    error.permanent === true
+      ? // The store refused this request as invalid: the same request would be refused again.
+        {
+          sink,
+          status: "failed",
+          retryable: false,
+          message: `ledger refused: ${error.message}`,
+          code: "ledger-rejected",
+        }
+      : { sink, status: "failed", retryable: true, message: `ledger unavailable: ${error.message}`, code: "ledger" },
   /** The sink took longer than the sink timeout: transient. */
   timedOut: (sink: string, timeoutMs: number): SinkOutcome => ({
     sink,
@@ -200,7 +204,8 @@ export const recordOutcome = (recordId: string, events: ReadonlyArray<EventOutco
     for (const s of e.sinks) {
       const label = `${s.sink} for ${e.uuid ?? "?"}: ${s.message ?? s.status}`;
       if (needsRetry(s)) retry.push(label);
-      else if (permanent(s)) rejects.push({ code: "sink-permanent", message: label });
+      else if (permanent(s))
+        rejects.push({ code: s.code === "ledger-rejected" ? "ledger-rejected" : "sink-permanent", message: label });
     }
   }
   if (retry.length > 0) return { recordId, status: "retry-later", reason: retry.join("; "), events };
