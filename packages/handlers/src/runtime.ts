@@ -99,6 +99,8 @@ export interface WorkerRuntimeOptions {
   readonly onRefreshFailed?: (error: unknown) => void;
   /** Told when the first build failed (nothing to fall back on: the batch fails and SQS redelivers). */
   readonly onBuildFailed?: (error: unknown) => void;
+  /** Told when a run on built services fails as a whole (deadline, defect): its cause, before it is rethrown. */
+  readonly onRunFailed?: (error: unknown) => void;
 }
 
 interface Slot {
@@ -173,6 +175,9 @@ export const makeWorkerRuntime = (
           effect,
           runOptions?.signal !== undefined ? { signal: runOptions.signal } : undefined,
         );
+      } catch (error) {
+        options.onRunFailed?.(error);
+        throw error;
       } finally {
         slot.inflight -= 1;
         if (slot.retired && slot.inflight === 0) void slot.runtime.dispose();
@@ -212,6 +217,11 @@ export const lambdaRuntime = (env: Readonly<Record<string, string | undefined>> 
     onBuildFailed: (error) =>
       telemetry.logger.error("cannot start: configuration or clients failed; the batch will be redelivered", {
         error: error instanceof Error ? error.message : String(error),
+      }),
+    // Every failed invocation says why (Lambda about to time out, a defect), not only "retrying".
+    onRunFailed: (error) =>
+      telemetry.logger.error("invocation failed; every record of the batch will be redelivered", {
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       }),
   });
 };
