@@ -1,26 +1,15 @@
-/** Factories for the Slack and Jira sink tests: realistic defaults, override what the test is about. */
-import type { CaseRecord, DeliveryContext, HrisStatus, OffboardingEvent, Receipt, Superseded } from "@offboard/core";
+/**
+ * Factories for the Slack and Jira sink tests: realistic defaults, override what the test is about. The
+ * event and delivery-context factories are testkit's (shared by every package); these add the sinks' own.
+ */
+import type { CaseRecord, OffboardingEvent, Receipt, Superseded } from "@offboard/core";
+import { offboardingEvent } from "@offboard/testkit";
+
 import { Effect, Redacted } from "effect";
 import type { JiraSettings } from "../src/jira/settings.ts";
 import type { SlackSettings } from "../src/slack/settings.ts";
 
-let seq = 0;
-
-/** A routed offboarding event (a deactivation of Jane Doe by an IT admin, unless overridden). */
-export const offboardingEvent = (overrides: Partial<OffboardingEvent> = {}): OffboardingEvent => {
-  seq += 1;
-  return {
-    id: `5e1b7a3c-${String(seq).padStart(4, "0")}-11ef-9a1b-0242ac120002`,
-    kind: "deactivated",
-    eventType: "user.lifecycle.deactivate",
-    occurredAt: "2026-11-03T09:15:12.345Z",
-    subject: { id: "00u1abcdEFGHijkl0x7", login: "jane.doe@example.com", displayName: "Jane Doe", type: "User" },
-    actor: { id: "00uadmin000000000001", login: "it.admin@example.com", displayName: "IT Admin", type: "User" },
-    client: { ip: "198.51.100.7", geo: "Berlin, Berlin, Germany" },
-    transactionId: "YmFzZTY0dHhpZA",
-    ...overrides,
-  };
-};
+export { deliveryContext, offboardingEvent } from "@offboard/testkit";
 
 /** The follow-up (reactivation) of the same user. */
 export const reactivation = (overrides: Partial<OffboardingEvent> = {}): OffboardingEvent =>
@@ -30,23 +19,6 @@ export const reactivation = (overrides: Partial<OffboardingEvent> = {}): Offboar
     occurredAt: "2026-11-04T10:00:00.000Z",
     ...overrides,
   });
-
-export interface ContextSpec {
-  readonly case?: CaseRecord | undefined;
-  readonly followUp?: boolean;
-  readonly hris?: HrisStatus;
-  readonly receipts?: ReadonlyArray<Receipt>;
-  readonly supersededBy?: Superseded;
-}
-
-export const deliveryContext = (event: OffboardingEvent, spec: ContextSpec = {}): DeliveryContext => ({
-  case: spec.case,
-  followUp: spec.followUp ?? false,
-  hris: spec.hris ?? { _tag: "NotChecked", why: "not asked for this kind" },
-  receipts: new Map((spec.receipts ?? []).map((r) => [r.sink, r] as const)),
-  idempotencyKey: `${event.id}:test`,
-  ...(spec.supersededBy !== undefined && { supersededBy: spec.supersededBy }),
-});
 
 /** The later event an out-of-order one arrived behind: the user was reactivated the next day. */
 export const laterReactivation = (overrides: Partial<Superseded> = {}): Superseded => ({
