@@ -224,6 +224,8 @@ export const permanentAwsProblem = (error: unknown, queueUrl: string): string | 
     case "AccessDeniedException":
     case "AWS.SimpleQueueService.AccessDenied":
       return `the worker's credentials may not use queue ${queueUrl} (${name}): ${(error as Error).message}`;
+    case "ResourceNotFoundException":
+      return `a resource the worker needs does not exist (${name}): ${(error as Error).message} (for the ledger table: offboard ledger create-table)`;
     case "InvalidAddress":
     case "InvalidParameterValue":
       return `${queueUrl} is not a usable queue URL (${name}): ${(error as Error).message}`;

@@ -295,7 +295,7 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
       if (summary.rejectedRecords > 0) {
         process.stdout.write(`Rejected input kept with its reason in ${join(config.stateDir, "rejected.jsonl")}.\n`);
       }
-      const failed = [...summary.sinks.values()].reduce((n, c) => n + c.failed + c.busy, 0);
+      const failed = [...summary.sinks.values()].reduce((n, c) => n + c.failed + c.busy + c.inactive, 0);
       const strictFailure = opts.strict === true && summary.rejectedRecords > 0;
       if (strictFailure) err.write(`offboard: --strict: ${summary.rejectedRecords} record(s) rejected; exit code 1\n`);
       process.exitCode = failed > 0 || strictFailure ? 1 : 0;
