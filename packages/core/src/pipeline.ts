@@ -6,6 +6,7 @@ import {
   type CaseStep,
   DEFAULT_MAX_CLOCK_SKEW_MS,
   DEFAULT_TICKET_KINDS,
+  needsTicket,
   stepCase,
   withAuthoritativeStatus,
 } from "./cases/machine.ts";
@@ -13,6 +14,7 @@ import { catalogueEntry, type LifecycleKind } from "./domain/catalogue.ts";
 import { type Decision, decide, looksLikeEmail } from "./domain/decide.ts";
 import type { OffboardingEvent } from "./domain/event.ts";
 import { type HrisStatus, judgeHris } from "./domain/hris.ts";
+import { refNamesArtefact } from "./domain/receipt-refs.ts";
 import { type DecodeResult, decodeText, decodeValue, TRUST_ANY, type Trust } from "./okta/decode.ts";
 import {
   completionRetry,
@@ -25,7 +27,7 @@ import {
 } from "./policy/error-policy.ts";
 import { DEFAULT_POLICY, narrowRoutes, type RoutingPolicy } from "./policy/policy.ts";
 import { HrisDirectory } from "./ports/hris.ts";
-import { DeliveryLedger } from "./ports/ledger.ts";
+import { type CaseRecord, type CaseTicket, DeliveryLedger } from "./ports/ledger.ts";
 import { type DeliveryContext, type Receipt, Sinks, type Superseded } from "./ports/sink.ts";
 import { OktaUserStatus } from "./ports/user-status.ts";
 
@@ -167,6 +169,8 @@ const runSink = Effect.fnUntraced(function* (
   name: string,
   event: OffboardingEvent,
   context: Omit<DeliveryContext, "idempotencyKey">,
+  /** The ledger key of this delivery: the event's uuid, or a derived key for a second action of one event. */
+  claimId: string = event.id,
 ): Effect.fn.Return<SinkOutcome, never, Sinks | DeliveryLedger | PipelineConfig> {
   const { byName } = yield* Sinks;
   const sink = byName.get(name);
@@ -174,7 +178,7 @@ const runSink = Effect.fnUntraced(function* (
   const ledger = yield* DeliveryLedger;
   const { leaseMs, sinkTimeoutMs } = yield* PipelineConfig;
 
-  const claim = yield* Effect.result(ledger.claim(event.id, name, leaseMs));
+  const claim = yield* Effect.result(ledger.claim(claimId, name, leaseMs));
   if (claim._tag === "Failure") return SinkOutcome.ledgerUnavailable(name, claim.failure);
   const c = claim.success;
   if (c._tag === "Completed") return SinkOutcome.duplicate(name, c.receipt);
@@ -182,17 +186,17 @@ const runSink = Effect.fnUntraced(function* (
 
   const exit = yield* Effect.exit(
     sink
-      .deliver(event, { ...context, idempotencyKey: `${event.id}:${name}` })
+      .deliver(event, { ...context, idempotencyKey: `${claimId}:${name}` })
       .pipe(Effect.timeout(Duration.millis(sinkTimeoutMs))),
   );
   if (Exit.isSuccess(exit)) {
     const receipt = exit.value;
     const done = yield* Effect.result(
-      ledger.complete(event.id, name, c.token, receipt).pipe(Effect.retry(completionRetry)),
+      ledger.complete(claimId, name, c.token, receipt).pipe(Effect.retry(completionRetry)),
     );
     return SinkOutcome.delivered(name, receipt, done._tag === "Failure" ? done.failure : undefined);
   }
-  yield* Effect.ignore(ledger.release(event.id, name, c.token));
+  yield* Effect.ignore(ledger.release(claimId, name, c.token));
   const failure = Cause.findErrorOption(exit.cause);
   if (failure._tag === "None") return SinkOutcome.crashed(name, exit.cause);
   const e = failure.value;
@@ -233,6 +237,67 @@ const checkAuthoritative = Effect.fnUntraced(function* (
     );
   }
   return checked.step;
+});
+
+/** The later of two case records by (`lastPublished`, `lastEventId`): the one whose state wins. */
+const laterCase = (a: CaseRecord | undefined, b: CaseRecord | undefined): CaseRecord | undefined => {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  if (a.lastPublished !== b.lastPublished) return a.lastPublished > b.lastPublished ? a : b;
+  return (a.lastEventId ?? "") >= (b.lastEventId ?? "") ? a : b;
+};
+
+/**
+ * Keeps a ticket this event's ticket sink opened (by this attempt, or by an earlier one whose case
+ * update was lost to a concurrent writer) on the user's case. The case is read again; when the
+ * user's latest state needs no ticket (a reactivation applied meanwhile), the ticket is closed at once
+ * through the same sink, under its own ledger key, so it cannot stay open for a user who is active.
+ */
+const adoptTicket = Effect.fnUntraced(function* (
+  computed: CaseRecord | undefined,
+  existing: CaseRecord | undefined,
+  event: OffboardingEvent,
+  receipts: ReadonlyMap<string, Receipt>,
+  settings: CaseSettings,
+  run: { readonly followUp: boolean; readonly hris: HrisStatus; readonly outcomes: Array<SinkOutcome> },
+) {
+  const opened = [...receipts.values()].find((r) => r.ticket === "open" && refNamesArtefact(r.ref));
+  if (opened === undefined) return computed;
+  const ledger = yield* DeliveryLedger;
+  const fresh = yield* Effect.result(ledger.getCase(event.subject.id));
+  const latest = laterCase(computed ?? existing, fresh._tag === "Success" ? fresh.success : undefined);
+  if (latest === undefined) return computed;
+  // The case already holds this ticket (the usual path: nobody moved the case meanwhile).
+  if (latest.ticket?.ref === opened.ref) return latest === computed ? computed : undefined;
+  const ticket: CaseTicket = {
+    status: "open",
+    sink: opened.sink,
+    ref: opened.ref,
+    ...(opened.url !== undefined && { url: opened.url }),
+    openedBy: event.id,
+  };
+  const adopted: CaseRecord = { ...latest, ticket };
+  const now = yield* Clock.currentTimeMillis;
+  const state = caseStateOf(adopted, now, settings);
+  if (needsTicket(state, settings)) return adopted;
+  // The user's state needs no ticket: close the one this event opened.
+  const close: CaseStep = {
+    timeliness: "current",
+    before: state,
+    after: { ...state, ticket: "closed" },
+    ticket: "close",
+    moved: false,
+  };
+  const outcome = yield* runSink(
+    opened.sink,
+    event,
+    { case: adopted, followUp: run.followUp, hris: run.hris, receipts, step: close },
+    `${event.id}#close`,
+  );
+  run.outcomes.push(outcome);
+  if (outcome.receipt?.ticket !== "close") return adopted;
+  const closed: CaseRecord = { ...adopted, ticket: { ...ticket, status: "closed" } };
+  return closed;
 });
 
 const deliverRoute = Effect.fnUntraced(function* (d: Decided) {
@@ -282,7 +347,15 @@ const deliverRoute = Effect.fnUntraced(function* (d: Decided) {
     if (outcome.receipt !== undefined) receipts.set(name, outcome.receipt);
     outcomes.push(outcome);
   }
-  const next = nextCaseRecord(existing.success, event, followUp, step, receipts, settings);
+  const computed = nextCaseRecord(existing.success, event, followUp, step, receipts, settings);
+  // Another invocation may have moved this user's case while the sinks ran (or before a redelivery of
+  // this event): a ticket this event opened must not be lost from the case, nor stay open when the
+  // user's latest state needs none.
+  const next = yield* adoptTicket(computed, existing.success, event, receipts, settings, {
+    followUp,
+    hris,
+    outcomes,
+  });
   if (next !== undefined) {
     const put = yield* Effect.result(ledger.putCase(next));
     if (put._tag === "Failure") {

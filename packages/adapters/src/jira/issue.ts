@@ -160,8 +160,11 @@ export const buildJiraComment = (
   event: OffboardingEvent,
   ctx: Pick<DeliveryContext, "hris" | "receipts">,
   transition: { readonly name: string; readonly applied: boolean } | undefined,
+  /** A line that says why offboard acts now (a ticket closed because the user's state moved on). */
+  note?: string,
 ): AdfDoc => {
   const content: Array<AdfNode> = [
+    ...(note !== undefined ? [paragraph(strong(note))] : []),
     paragraph(
       strong(`Okta user ${event.kind}. `),
       text(`${personName(event.subject)} was ${event.kind} by ${personName(event.actor)}.`),

@@ -219,6 +219,7 @@ const commentOn = Effect.fnUntraced(function* (
           event,
           ctx,
           name !== undefined && applied !== undefined ? { name, applied } : undefined,
+          closingNote(event, ctx, action),
         ) as unknown as Version3Models.Document,
       }),
     ),
@@ -234,6 +235,13 @@ const commentOn = Effect.fnUntraced(function* (
     },
   } satisfies Receipt;
 });
+
+/** Why a ticket is closed by an event that is not the user's latest (the state moved on meanwhile). */
+const closingNote = (event: OffboardingEvent, ctx: DeliveryContext, action: "comment" | "close") => {
+  const head = ctx.step?.after.head;
+  if (action !== "close" || head === undefined || head.eventId === event.id) return undefined;
+  return `Closed by offboard: Okta's latest event for this user is ${head.kind} (${new Date(head.at).toISOString()}); no offboarding ticket is needed now.`;
+};
 
 /** The case settings the Jira kinds imply (JIRA_KINDS: the kinds whose final state needs a ticket). */
 const caseSettings = (settings: JiraSettings): CaseSettings => ({
