@@ -267,19 +267,22 @@ const adoptTicket = Effect.fnUntraced(function* (
   const fresh = yield* Effect.result(ledger.getCase(event.subject.id));
   const latest = laterCase(computed ?? existing, fresh._tag === "Success" ? fresh.success : undefined);
   if (latest === undefined) return computed;
-  // The case already holds this ticket (the usual path: nobody moved the case meanwhile).
-  if (latest.ticket?.ref === opened.ref) return latest === computed ? computed : undefined;
-  const ticket: CaseTicket = {
+  // The case already holds this ticket (the usual path: nobody moved the case meanwhile), or must.
+  const held = latest.ticket?.ref === opened.ref ? latest.ticket : undefined;
+  const ticket: CaseTicket = held ?? {
     status: "open",
     sink: opened.sink,
     ref: opened.ref,
     ...(opened.url !== undefined && { url: opened.url }),
     openedBy: event.id,
   };
-  const adopted: CaseRecord = { ...latest, ticket };
+  const adopted: CaseRecord = held !== undefined ? latest : { ...latest, ticket };
   const now = yield* Clock.currentTimeMillis;
   const state = caseStateOf(adopted, now, settings);
-  if (needsTicket(state, settings)) return adopted;
+  if (ticket.status === "closed" || needsTicket(state, settings)) {
+    if (held === undefined) return adopted;
+    return latest === computed ? computed : undefined;
+  }
   // The user's state needs no ticket: close the one this event opened.
   const close: CaseStep = {
     timeliness: "current",
