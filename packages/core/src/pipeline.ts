@@ -262,20 +262,30 @@ const adoptTicket = Effect.fnUntraced(function* (
   run: { readonly followUp: boolean; readonly hris: HrisStatus; readonly outcomes: Array<SinkOutcome> },
 ) {
   const opened = [...receipts.values()].find((r) => r.ticket === "open" && refNamesArtefact(r.ref));
-  if (opened === undefined) return computed;
+  if (opened === undefined && computed === undefined) return computed;
   const ledger = yield* DeliveryLedger;
-  const fresh = yield* Effect.result(ledger.getCase(event.subject.id));
-  const latest = laterCase(computed ?? existing, fresh._tag === "Success" ? fresh.success : undefined);
+  const read = yield* Effect.result(ledger.getCase(event.subject.id));
+  const fresh = read._tag === "Success" ? read.success : undefined;
+  const latest = laterCase(computed ?? existing, fresh);
   if (latest === undefined) return computed;
-  // The case already holds this ticket (the usual path: nobody moved the case meanwhile), or must.
-  const held = latest.ticket?.ref === opened.ref ? latest.ticket : undefined;
-  const ticket: CaseTicket = held ?? {
-    status: "open",
-    sink: opened.sink,
-    ref: opened.ref,
-    ...(opened.url !== undefined && { url: opened.url }),
-    openedBy: event.id,
-  };
+  // The ticket the case must hold: the one this event opened, or one another invocation opened and
+  // saved while this event ran (this event's record, built from an older read, does not know it).
+  const ticket: CaseTicket | undefined =
+    opened !== undefined
+      ? latest.ticket?.ref === opened.ref
+        ? latest.ticket
+        : {
+            status: "open",
+            sink: opened.sink,
+            ref: opened.ref,
+            ...(opened.url !== undefined && { url: opened.url }),
+            openedBy: event.id,
+          }
+      : fresh?.ticket?.status === "open" && latest.ticket?.ref !== fresh.ticket.ref
+        ? fresh.ticket
+        : undefined;
+  if (ticket === undefined) return computed;
+  const held = latest.ticket?.ref === ticket.ref ? latest.ticket : undefined;
   const adopted: CaseRecord = held !== undefined ? latest : { ...latest, ticket };
   const now = yield* Clock.currentTimeMillis;
   const state = caseStateOf(adopted, now, settings);
@@ -283,7 +293,7 @@ const adoptTicket = Effect.fnUntraced(function* (
     if (held === undefined) return adopted;
     return latest === computed ? computed : undefined;
   }
-  // The user's state needs no ticket: close the one this event opened.
+  // The user's state needs no ticket: close the one the case holds.
   const close: CaseStep = {
     timeliness: "current",
     before: state,
@@ -292,7 +302,7 @@ const adoptTicket = Effect.fnUntraced(function* (
     moved: false,
   };
   const outcome = yield* runSink(
-    opened.sink,
+    ticket.sink,
     event,
     { case: adopted, followUp: run.followUp, hris: run.hris, receipts, step: close },
     `${event.id}#close`,

@@ -62,4 +62,45 @@ describe("a deactivation racing a later reactivation in another invocation", () 
     const stored = await Effect.runPromise(store.getCase("00urace"));
     expect(stored).toMatchObject({ lastKind: "reactivated", ticket: { status: "closed" } });
   });
+
+  it("the reactivation closes a ticket the deactivation saved while the reactivation ran", async () => {
+    const user = oktaUser({ id: "00urace2" });
+    const body = (eventType: string, published: string) =>
+      JSON.stringify(envelope(oktaEvent({ eventType, published, target: [user] })));
+    const store = makeInMemoryLedger();
+    const jira = memoryTicketSink();
+    const layer = (ledger: DeliveryLedger["Service"]) =>
+      Layer.mergeAll(
+        PipelineConfig.layer({}),
+        Layer.succeed(DeliveryLedger, ledger),
+        HrisDirectory.none,
+        sinksLayer([jira.sink, memorySink("slack")]),
+        Logger.layer([]),
+      );
+    // The deactivation opened its ticket and saved the case...
+    await Effect.runPromise(
+      processRecord({ id: "d", body: body("user.lifecycle.deactivate", "2026-11-01T10:00:00.000Z") }).pipe(
+        Effect.provide(layer(store)),
+      ),
+    );
+    // ...after the reactivation's invocation had read the case (empty: a stale first read).
+    let reads = 0;
+    const stale: DeliveryLedger["Service"] = {
+      ...store,
+      getCase: (id) => {
+        reads += 1;
+        return reads === 1 ? Effect.succeed(undefined) : store.getCase(id);
+      },
+    };
+    await Effect.runPromise(
+      processRecord({ id: "r", body: body("user.lifecycle.reactivate", "2026-11-01T11:00:00.000Z") }).pipe(
+        Effect.provide(layer(stale)),
+      ),
+    );
+
+    expect(jira.tickets).toHaveLength(1);
+    expect(jira.tickets.filter((t) => t.open)).toEqual([]);
+    const stored = await Effect.runPromise(store.getCase("00urace2"));
+    expect(stored).toMatchObject({ lastKind: "reactivated", ticket: { status: "closed" } });
+  });
 });
