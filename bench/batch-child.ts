@@ -13,11 +13,11 @@ import {
   DeliveryLedger,
   HrisDirectory,
   type InputRecord,
-  noopSink,
   PipelineConfig,
   processBatch,
   sinksLayer,
 } from "@offboard/core";
+import { noopSink } from "@offboard/core/testing";
 import { Effect, Layer } from "effect";
 import { envelopeStream } from "./fixtures.ts";
 

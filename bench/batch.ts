@@ -48,6 +48,7 @@ export const runBatchScale = async (o: { outDir: string; sizes?: ReadonlyArray<n
     format: "esm",
     target: "node20",
     outfile: child,
+    conditions: ["development"],
     external: ["better-sqlite3"],
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: "warning",

@@ -46,6 +46,7 @@ export const buildWorkerBundle = async (outDir: string): Promise<BundleResult> =
     format: "esm",
     target: "node22",
     mainFields: ["module", "main"],
+    conditions: ["development"],
     minify: true,
     sourcemap: true,
     sourcesContent: false,

@@ -1,14 +1,14 @@
 /**
  * A complete sink in one file: POST each routed event as JSON to a webhook. This is the example of
- * docs/adding-a-sink.md, kept as a file that typechecks (`npx tsc -p docs/snippets`) and that
+ * docs/adding-a-sink.md, kept as a file that typechecks (`npx tsc -b docs/snippets`) and that
  * packages/adapters/test/sink-definition.test.ts plugs into a registry and delivers over real HTTP.
  *
  * In the repository it would live in its own folder, packages/adapters/src/webhook/ (one file, or split
  * into settings, errors, sink and definition like slack/ and jira/), and import the types from
- * "../sink-definition.ts" instead of "@offboard/adapters"; then one line in SINK_REGISTRY
+ * "../sink-definition.ts" instead of "@offboard/adapters/sink-definition"; then one line in SINK_REGISTRY
  * (`webhook: webhookSink,`) switches it on.
  */
-import type { SinkDefinition } from "@offboard/adapters";
+import type { SinkDefinition } from "@offboard/adapters/sink-definition";
 import { type DeliveryContext, type OffboardingEvent, type Receipt, type Sink, SinkError } from "@offboard/core";
 import { Effect, Redacted } from "effect";
 

@@ -2,6 +2,28 @@
  * @offboard/adapters: driven adapters for the core's ports (Slack, Jira, BambooHR, Secrets Manager,
  * ledgers, console preview) and the configuration that builds them. One folder per vendor; this file
  * names everything other packages may use, and nothing else.
+ *
+ * Each vendor also has its own entry point, so code that needs one adapter does not load (or type-check)
+ * the others' SDKs: `@offboard/adapters/slack`, `/jira`, `/bamboohr`, `/ledger-dynamodb`,
+ * `/ledger-sqlite`, and `/sink-definition` (types only, for writing a sink).
+ *
+ * @example
+ * ```ts
+ * import { hrisFromConfig, loadConfig, sinksFromConfig } from "@offboard/adapters";
+ * import { SqliteLedger } from "@offboard/adapters/ledger-sqlite";
+ * import { PipelineConfig, processBatch, sinksLayer } from "@offboard/core";
+ * import { Effect, Layer } from "effect";
+ *
+ * const config = await Effect.runPromise(loadConfig()); // environment + OFFBOARD_SECRET_ARN, validated
+ * const layer = Layer.mergeAll(
+ *   PipelineConfig.layer({ policy: config.policy }),
+ *   SqliteLedger.layer({ path: ".offboard/ledger.sqlite" }),
+ *   hrisFromConfig(config),
+ *   sinksLayer(sinksFromConfig(config)),
+ * );
+ * ```
+ *
+ * @packageDocumentation
  */
 
 export { bambooHrDirectory, DEFAULT_BAMBOOHR_CACHE_TTL_SECONDS } from "./bamboohr/definition.ts";

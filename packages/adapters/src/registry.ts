@@ -23,11 +23,13 @@ export type {
   SinkRegistry,
 } from "./sink-definition.ts";
 
+/** Every sink offboard can configure, by name: one line per sink (docs/adding-a-sink.md). */
 export const SINK_REGISTRY = {
   slack: slackSink,
   jira: jiraSink,
 } as const satisfies SinkRegistry;
 
+/** The name of a sink in `SINK_REGISTRY`. */
 export type SinkName = keyof typeof SINK_REGISTRY;
 
 /** Every sink name a routing policy may use (and `offboard replay` lists), in registry order. */

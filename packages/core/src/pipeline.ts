@@ -50,6 +50,10 @@ export interface PipelineSettings {
   readonly ticketKinds: ReadonlyArray<LifecycleKind>;
 }
 
+/**
+ * The pipeline settings `PipelineConfig.layer()` starts from: the default policy, a 2 min lease, 8 users at once,
+ * 2.5 s HRIS and 10 s sink timeouts.
+ */
 export const DEFAULT_SETTINGS: PipelineSettings = {
   policy: DEFAULT_POLICY,
   leaseMs: 120_000,
@@ -61,6 +65,7 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   ticketKinds: DEFAULT_TICKET_KINDS,
 };
 
+/** The pipeline's settings as a service; `PipelineConfig.layer(partial)` merges onto `DEFAULT_SETTINGS`. */
 export class PipelineConfig extends Context.Service<PipelineConfig, PipelineSettings>()("offboard/PipelineConfig") {
   static readonly layer = (settings: Partial<PipelineSettings> = {}) =>
     Layer.succeed(PipelineConfig, { ...DEFAULT_SETTINGS, ...settings });

@@ -1,17 +1,31 @@
-import { Effect, Layer } from "effect";
+/**
+ * @offboard/core/testing: test doubles that behave like real sinks: they record what they were given
+ * and can be told to fail. For tests, benchmarks and dry runs.
+ *
+ * @example
+ * ```ts
+ * import { memorySink } from "@offboard/core/testing";
+ *
+ * const slack = memorySink("slack");
+ * slack.failNext(1, "transient"); // the next attempt fails, the one after succeeds
+ * // … run the pipeline with sinksLayer([slack]) …
+ * expect(slack.delivered).toHaveLength(1);
+ * ```
+ *
+ * @packageDocumentation
+ */
+import { Effect } from "effect";
 import type { OffboardingEvent } from "./domain/event.ts";
 import { SinkError } from "./errors.ts";
-import { type DeliveryContext, type Receipt, type Sink, Sinks, sinksOf } from "./ports/sink.ts";
+import type { DeliveryContext, Receipt, Sink } from "./ports/sink.ts";
 
-/**
- * Test doubles that behave like real sinks: they record what they were given and can be told to
- * fail. For tests, benchmarks and dry runs; exported so adapters and handlers share them.
- */
+/** One delivery a {@link MemorySink} received. */
 export interface RecordedDelivery {
   readonly event: OffboardingEvent;
   readonly context: DeliveryContext;
 }
 
+/** A sink that keeps what it was given, and can be told to fail. */
 export interface MemorySink extends Sink {
   readonly delivered: ReadonlyArray<RecordedDelivery>;
   /** Fail the next `n` attempts with this failure class. */
@@ -50,6 +64,3 @@ export const noopSink = (name: string): Sink => ({
   name,
   deliver: (event) => Effect.succeed({ sink: name, ref: event.id }),
 });
-
-/** The Sinks service over the given sinks. */
-export const sinksLayer = (sinks: ReadonlyArray<Sink>): Layer.Layer<Sinks> => Layer.succeed(Sinks, sinksOf(sinks));

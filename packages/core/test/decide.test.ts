@@ -1,9 +1,9 @@
 import { envelope, oktaEvent, oktaUser } from "@offboard/testkit";
 import { describe, expect, it } from "vitest";
+import { decide } from "../src/domain/decide.ts";
 import {
   DEFAULT_POLICY,
   type Decision,
-  decide,
   decodeValue,
   EVENT_CATALOGUE,
   HANDLED_EVENT_TYPES,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type Employee, hrisLine, judgeHris } from "../src/index.ts";
+import { judgeHris } from "../src/domain/hris.ts";
+import { type Employee, hrisLine } from "../src/index.ts";
 
 const jane = (over: Partial<Employee> = {}): Employee => ({
   id: "7",

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkOktaOrgUrl, isLoopbackHost } from "../src/index.ts";
+import { checkOktaOrgUrl } from "../src/index.ts";
+import { isLoopbackHost } from "../src/okta/org-url.ts";
 
 /** URL-shaped strings: any scheme, credentials, host and path, so the checks meet their edge cases. */
 const urlLike = fc

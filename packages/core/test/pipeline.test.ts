@@ -10,13 +10,13 @@ import {
   type InputRecord,
   LedgerError,
   makeInMemoryLedger,
-  memorySink,
   PipelineConfig,
   type PipelineSettings,
   processBatch,
   type Sink,
   sinksLayer,
 } from "../src/index.ts";
+import { memorySink } from "../src/testing.ts";
 
 let n = 0;
 const record = (body: unknown): InputRecord => {

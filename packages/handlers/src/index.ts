@@ -1,17 +1,42 @@
 /**
- * @offboard/handlers: the SQS worker's building blocks (Lambda handler factory, batch handling, DLQ,
- * telemetry) and the self-hosted worker. The Lambda modules themselves (`sqs-worker.ts` and
- * `log-stream/handler.ts`, the Okta log-stream custom resource) are bundled by the CDK stack from their
- * files and are not re-exported here: importing `sqs-worker.ts` builds a runtime from the environment.
+ * @offboard/handlers: the SQS worker's building blocks (the Lambda handler factory, batch handling, the
+ * DLQ, telemetry, the worker runtime) and the self-hosted worker loop. The Lambda modules themselves
+ * (`sqs-worker.ts` and `log-stream/handler.ts`, the Okta log-stream custom resource) are bundled by the
+ * CDK stack from their files and are not re-exported here: importing `sqs-worker.ts` builds a runtime
+ * from the environment.
+ *
+ * This list is the public API; helpers stay in their modules.
+ *
+ * @example
+ * ```ts
+ * import { lambdaRuntime, makeSqsHandler } from "@offboard/handlers";
+ *
+ * // Live adapters from the environment, built once per cold start; one handler per Lambda module.
+ * export const handler = makeSqsHandler(lambdaRuntime());
+ * ```
+ *
+ * @packageDocumentation
  */
-
-// ── SQS worker (Lambda handler factory, batch handling, DLQ, telemetry, self-hosted worker) ──
-export * from "./batch.ts";
-export * from "./disposition.ts";
-export * from "./dlq.ts";
-export * from "./errors.ts";
-export * from "./lambda.ts";
-export * from "./message.ts";
-export * from "./runtime.ts";
-export * from "./telemetry.ts";
-export * from "./worker.ts";
+export { handleBatch, RecordNotSettled } from "./batch.ts";
+export type { Disposition } from "./disposition.ts";
+export { DeadLetterQueue, type DeadLetterReason, DLQ_ATTRIBUTES, memoryDeadLetterQueue } from "./dlq.ts";
+export { DeadLetterError, WorkerError } from "./errors.ts";
+export { makeSqsHandler, type SqsHandler } from "./lambda.ts";
+export { fromLambdaRecord, fromSdkMessage, type QueueMessage } from "./message.ts";
+export {
+  type LiveLayerOptions,
+  lambdaRuntime,
+  liveLayer,
+  makeWorkerRuntime,
+  type WorkerRuntime,
+  type WorkerRuntimeOptions,
+  type WorkerServices,
+} from "./runtime.ts";
+export { METRICS, makeTelemetry, Telemetry, type TelemetryOptions } from "./telemetry.ts";
+export {
+  type BatchReport,
+  processMessages,
+  runWorker,
+  type WorkerOptions,
+  type WorkerStats,
+} from "./worker.ts";

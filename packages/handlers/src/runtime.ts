@@ -20,6 +20,7 @@ import { makeTelemetry, Telemetry } from "./telemetry.ts";
 /** Everything `handleBatch` needs. */
 export type WorkerServices = PipelineServices | DeadLetterQueue | Telemetry;
 
+/** What `liveLayer` builds the worker's services from: the environment, telemetry, the SQS client. */
 export interface LiveLayerOptions {
   /** The environment to read (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -91,6 +92,7 @@ export interface WorkerRuntime {
   readonly dispose: () => Promise<void>;
 }
 
+/** When a worker runtime rebuilds its services, and what it does when that fails. */
 export interface WorkerRuntimeOptions {
   /** Rebuild the services this long after they were built (picks up a rotated secret). Default: never. */
   readonly refreshMs?: number;

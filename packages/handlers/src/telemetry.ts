@@ -31,6 +31,7 @@ export const METRICS = {
   lag: "ProcessingLag",
 } as const;
 
+/** Structured logs and CloudWatch metrics (Powertools) as a service: what the worker reports per record and batch. */
 export class Telemetry extends Context.Service<
   Telemetry,
   {
@@ -44,6 +45,7 @@ export class Telemetry extends Context.Service<
     Layer.sync(Telemetry, () => Telemetry.of(makeTelemetry(options)));
 }
 
+/** The Powertools logger and metrics to use (defaults built from the environment). */
 export interface TelemetryOptions {
   readonly logger?: Logger;
   readonly metrics?: Metrics;
@@ -79,6 +81,7 @@ const eventFields = (messageId: string, e: EventOutcome) => ({
   ...(e.sinks.length > 0 && { sinks: e.sinks.map(sinkSummary) }),
 });
 
+/** Builds the Telemetry service over Powertools' logger and metrics. */
 export const makeTelemetry = (options: TelemetryOptions = {}): Telemetry["Service"] => {
   const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? "offboard";
   const logger = options.logger ?? new Logger({ serviceName });

@@ -61,6 +61,7 @@ export interface WorkerOptions {
   readonly onError?: (error: unknown) => void;
 }
 
+/** What one polled batch came to: messages received, deleted (settled), and left for redelivery. */
 export interface BatchReport {
   readonly received: number;
   readonly deleted: number;
@@ -68,6 +69,7 @@ export interface BatchReport {
   readonly failed: number;
 }
 
+/** Totals of a self-hosted worker run, printed when it stops. */
 export interface WorkerStats {
   readonly batches: number;
   readonly received: number;

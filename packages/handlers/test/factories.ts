@@ -4,13 +4,12 @@ import {
   DeliveryLedger,
   HrisDirectory,
   LedgerError,
-  type MemorySink,
   makeInMemoryLedger,
-  memorySink,
   PipelineConfig,
   type PipelineSettings,
   sinksLayer,
 } from "@offboard/core";
+import { type MemorySink, memorySink } from "@offboard/core/testing";
 import type { SQSRecord } from "aws-lambda";
 import { Effect, Layer } from "effect";
 import { memoryDeadLetterQueue } from "../src/dlq.ts";

@@ -95,6 +95,8 @@ export class OffboardFunction extends Construct {
         externalModules: EXTERNAL_MODULES,
         banner: ESM_REQUIRE_SHIM,
         logLevel: LogLevel.ERROR,
+        // Bundle the workspace packages from their TypeScript sources (their `development` export condition).
+        esbuildArgs: { "--conditions": "development" },
       },
     });
   }

@@ -21,7 +21,7 @@ const RECOMMENDED = createRequire(import.meta.url)("aws-cdk-lib/recommended-feat
 /** Runs bin/app.ts as the CDK CLI does (context in CDK_CONTEXT_JSON), without bundling the Lambdas. */
 const runApp = (context: Record<string, unknown>): Promise<{ code: number; stderr: string }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "bin/app.ts"], {
+    const child = spawn(process.execPath, ["--conditions=development", "--import", "tsx", "bin/app.ts"], {
       cwd: INFRA,
       env: {
         PATH: process.env.PATH ?? "",
@@ -49,7 +49,9 @@ describe("cdk.json", () => {
   });
 });
 
-describe("the CDK app", () => {
+// A synth in a child process (tsx, aws-cdk-lib, the whole stack) takes 10-20 s alone and minutes on a
+// loaded two-core machine: these two get a generous timeout.
+describe("the CDK app", { timeout: 240_000 }, () => {
   it("says, after synthesizing with example values, that they are not for deployment", async () => {
     const r = await runApp({ "offboard:example": "true" });
     expect(r.code).toBe(0);

@@ -2,6 +2,7 @@ import type { HrisDefinition } from "../sink-definition.ts";
 import { BAMBOOHR_DEFAULT_BASE_URL, BambooHrDirectory } from "./directory.ts";
 import type { BambooHrSettings } from "./settings.ts";
 
+/** How long the BambooHR directory is cached, in seconds, unless BAMBOOHR_CACHE_TTL_SECONDS says otherwise. */
 export const DEFAULT_BAMBOOHR_CACHE_TTL_SECONDS = 300;
 
 /**

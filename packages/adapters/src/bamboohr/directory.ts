@@ -107,6 +107,7 @@ export const indexEmployees = (rows: ReadonlyArray<ReportRow>): ReadonlyMap<stri
   return byEmail;
 };
 
+/** Options of the BambooHR directory beyond its settings. */
 export interface BambooHrOptions {
   /** The fetch to use (default the global one). */
   readonly fetch?: typeof fetch;

@@ -33,6 +33,7 @@ import { readPolicy } from "./policy.ts";
 import { ConfigReader } from "./settings-reader.ts";
 import { unknownKeyWarnings } from "./unknown-keys.ts";
 
+/** The whole validated configuration: active sinks' and the HRIS's settings, policy, ledger, state directory. */
 export interface AppConfig {
   /**
    * The settings of every active sink, by sink name (registry order). A sink is built from here
@@ -63,6 +64,7 @@ export interface AppConfig {
   readonly warnings?: ReadonlyArray<string>;
 }
 
+/** Where `loadConfig` reads from (the environment and the Secrets Manager secret, by default). */
 export interface LoadConfigOptions {
   /** The environment (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;

@@ -5,7 +5,9 @@ import type { ConfigKey, SinkRegistry } from "../sink-definition.ts";
 const key = (name: string, secret = false, defaultValue?: string): ConfigKey =>
   defaultValue === undefined ? { name, secret } : { name, secret, default: defaultValue };
 
+/** The time zone alerts show times in unless OFFBOARD_TIME_ZONE says otherwise. */
 export const DEFAULT_TIME_ZONE = "UTC";
+/** Where local state (SQLite ledger, outbox, rejected records) lives unless OFFBOARD_STATE_DIR says otherwise. */
 export const DEFAULT_STATE_DIR = ".offboard";
 
 /** The settings that belong to no sink: secret, Okta, routing, worker, local state. */

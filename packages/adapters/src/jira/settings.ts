@@ -29,6 +29,7 @@ export interface JiraSettings {
   readonly maxRetries: number;
 }
 
+/** The Jira issue type created unless JIRA_ISSUE_TYPE says otherwise. */
 export const DEFAULT_JIRA_ISSUE_TYPE = "Task";
 /** The kinds whose final state needs an open ticket: the case state machine's default (deactivated, deleted). */
 export const DEFAULT_JIRA_KINDS: ReadonlyArray<LifecycleKind> = DEFAULT_TICKET_KINDS;

@@ -238,6 +238,7 @@ export const makeDynamoDbLedger = (
   return DeliveryLedger.of({ claim, complete, release, getCase, putCase });
 };
 
+/** The DynamoDB delivery ledger as a layer for the core's `DeliveryLedger` port. */
 export const DynamoDbLedger = {
   /** The DeliveryLedger on a DynamoDB table. The client is built once, when the layer is built. */
   layer: (options: DynamoDbLedgerOptions): Layer.Layer<DeliveryLedger> =>

@@ -18,6 +18,7 @@ import { prepareDirOf, StateDirError } from "./state-dir.ts";
 /** Where the ledger lives when no path is given: under the state directory `.offboard/` of the cwd. */
 export const DEFAULT_SQLITE_LEDGER_PATH = ".offboard/ledger.sqlite";
 
+/** Where the SQLite ledger keeps its file, and how long it waits for another process's lock. */
 export interface SqliteLedgerOptions {
   /** The database file (created with its directory when missing); `:memory:` for a private in-memory ledger. */
   readonly path?: string;
@@ -217,6 +218,10 @@ export const makeSqliteLedger = (
     ledgerOver,
   );
 
+/**
+ * The SQLite delivery ledger as a layer for the core's `DeliveryLedger` port (better-sqlite3 is loaded when the
+ * layer is built).
+ */
 export const SqliteLedger = {
   /** The ledger as a layer: `SqliteLedger.layer({ path: ".offboard/ledger.sqlite" })`. */
   layer: (options: SqliteLedgerOptions = {}): Layer.Layer<DeliveryLedger, LedgerError> =>

@@ -21,6 +21,7 @@ import { Clock, Effect } from "effect";
 
 export const DEFAULT_OUTBOX_PATH = ".offboard/outbox.jsonl";
 
+/** Where the outbox sink appends its JSON Lines. */
 export interface OutboxOptions {
   /** The JSON Lines file (created with its directory when missing). */
   readonly path?: string;

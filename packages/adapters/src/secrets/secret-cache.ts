@@ -15,6 +15,7 @@ import { ConfigError } from "../errors.ts";
 /** The secret's JSON keys, each value `Redacted`. */
 export type SecretValues = ReadonlyMap<string, Redacted.Redacted<string>>;
 
+/** The Secrets Manager secret's values, fetched once and refreshed after a TTL. */
 export interface SecretCache {
   /** The secret's ARN (or name), for messages and summaries. */
   readonly secretArn: string;
@@ -25,6 +26,7 @@ export interface SecretCache {
   readonly get: Effect.Effect<SecretValues, ConfigError>;
 }
 
+/** Which secret to cache, for how long, and with which client. */
 export interface SecretCacheOptions {
   readonly secretArn: string;
   /** How long a fetched value is served before it is fetched again (default 5 minutes). */

@@ -6,13 +6,12 @@ import {
   DeliveryLedger,
   HrisDirectory,
   type LifecycleKind,
-  type MemorySink,
-  memorySink,
   PipelineConfig,
   processRecord,
   type RecordOutcome,
   sinksLayer,
 } from "@offboard/core";
+import { type MemorySink, memorySink } from "@offboard/core/testing";
 import {
   envelope,
   LIFECYCLE_TYPES,

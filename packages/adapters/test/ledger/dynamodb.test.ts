@@ -1,6 +1,7 @@
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { CaseRecord, Receipt } from "@offboard/core";
-import { DeliveryLedger, HrisDirectory, memorySink, PipelineConfig, processRecord, sinksLayer } from "@offboard/core";
+import { DeliveryLedger, HrisDirectory, PipelineConfig, processRecord, sinksLayer } from "@offboard/core";
+import { memorySink } from "@offboard/core/testing";
 import { describeLedgerContract, type Moto, startLoopback, startMoto } from "@offboard/testkit";
 import { Effect, Layer } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -17,7 +17,7 @@ const runTsx = (code: string, args: ReadonlyArray<string>) =>
   new Promise<string>((resolve, reject) => {
     execFile(
       process.execPath,
-      ["--import", "tsx", "--input-type=module", "--eval", code, "--", ...args],
+      ["--conditions=development", "--import", "tsx", "--input-type=module", "--eval", code, "--", ...args],
       { cwd: here },
       (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout.trim())),
     );

@@ -6,6 +6,7 @@
 /** What happened to the subject user. */
 export type LifecycleKind = "suspended" | "unsuspended" | "deactivated" | "reactivated" | "deleted";
 
+/** Every lifecycle kind, in the order docs and summaries list them. */
 export const LIFECYCLE_KINDS: ReadonlyArray<LifecycleKind> = [
   "suspended",
   "unsuspended",
@@ -21,6 +22,7 @@ export const isLifecycleKind = (s: unknown): s is LifecycleKind =>
 /** The kinds that take access away: an offboarding. The others (unsuspended, reactivated) give it back. */
 export const OFFBOARDING_KINDS: ReadonlySet<LifecycleKind> = new Set(["suspended", "deactivated", "deleted"]);
 
+/** One handled Okta event type: its `eventType`, the lifecycle kind it means, and whether it is a follow-up. */
 export interface CatalogueEntry {
   readonly eventType: string;
   readonly kind: LifecycleKind;
@@ -30,6 +32,10 @@ export interface CatalogueEntry {
   readonly description: string;
 }
 
+/**
+ * The Okta event types offboard handles, one entry each: the single source of truth for the decoder and the
+ * EventBridge rule.
+ */
 export const EVENT_CATALOGUE: ReadonlyArray<CatalogueEntry> = [
   { eventType: "user.lifecycle.suspend", kind: "suspended", followUp: false, description: "Suspend Okta user." },
   { eventType: "user.lifecycle.unsuspend", kind: "unsuspended", followUp: true, description: "Unsuspend Okta user." },

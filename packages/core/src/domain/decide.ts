@@ -8,6 +8,7 @@ import type { ClientInfo, OffboardingEvent, Person } from "./event.ts";
 /** Why a valid event was deliberately left alone. */
 export type IgnoreReason = "event-type-not-handled" | "outcome-not-success" | "actor-ignored" | "no-route";
 
+/** Act on it: a user lifecycle change, normalised, with the sinks the policy sends it to. */
 export interface Route {
   readonly _tag: "Route";
   readonly event: OffboardingEvent;
@@ -16,11 +17,13 @@ export interface Route {
   /** Whether the HR system should be asked. */
   readonly hrisCheck: boolean;
 }
+/** A valid event offboard deliberately does nothing with (acknowledged and counted), and why. */
 export interface Ignore {
   readonly _tag: "Ignore";
   readonly reason: IgnoreReason;
   readonly detail: string;
 }
+/** Input offboard cannot trust or act on: kept with its reason (DLQ), never dropped. */
 export interface Reject {
   readonly _tag: "Reject";
   readonly error: DecodeError;

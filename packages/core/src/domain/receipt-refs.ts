@@ -11,6 +11,7 @@ export const RECEIPT_REF = {
   superseded: "superseded",
 } as const;
 
+/** A receipt `ref` that names no artefact (a skipped or superseded delivery), one of `RECEIPT_REF`. */
 export type PlaceholderRef = (typeof RECEIPT_REF)[keyof typeof RECEIPT_REF];
 
 const PLACEHOLDERS: ReadonlySet<string> = new Set(Object.values(RECEIPT_REF));

@@ -16,17 +16,20 @@ export interface Provenance {
   readonly deliveryId?: string;
 }
 
+/** A LogEvent found in a delivery, with where it came from. */
 export interface Decoded {
   readonly _tag: "Decoded";
   readonly event: LogEvent;
   readonly provenance: Provenance;
 }
 
+/** A part of a delivery that is not an Okta LogEvent, with the error saying why. */
 export interface Undecodable {
   readonly _tag: "Undecodable";
   readonly error: DecodeError;
 }
 
+/** What decoding found for each part of a delivery: a LogEvent or the reason it is not one. */
 export type DecodeResult = Decoded | Undecodable;
 
 /** The EventBridge `source` offboard's System Log poller puts on the events it enqueues. */

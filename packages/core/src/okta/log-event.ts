@@ -12,6 +12,7 @@ export interface OktaEntity {
   readonly displayName?: string;
 }
 
+/** An Okta System Log LogEvent, read leniently: every field but `eventType` may be missing. */
 export interface LogEvent {
   readonly eventType: string;
   readonly uuid?: string;

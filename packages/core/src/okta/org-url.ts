@@ -13,11 +13,13 @@ export const OKTA_ORG_DOMAINS: ReadonlyArray<string> = [
   "okta.mil",
 ];
 
+/** Options of `checkOktaOrgUrl`. */
 export interface OktaOrgUrlOptions {
   /** Custom domains the operator declared (e.g. `login.acme.com`), matched exactly, case-insensitively. */
   readonly customDomains?: ReadonlyArray<string>;
 }
 
+/** The verdict of `checkOktaOrgUrl`: the parsed URL, or a message naming what is wrong with it. */
 export type OktaOrgUrlCheck =
   | { readonly ok: true; readonly url: URL; readonly loopback: boolean }
   | { readonly ok: false; readonly message: string };

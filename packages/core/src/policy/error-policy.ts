@@ -38,6 +38,7 @@ export interface SinkOutcome {
   readonly retryAfterMs?: number;
 }
 
+/** What the decision was for an event: route, ignore or reject. */
 export type Verdict = "route" | "ignore" | "reject";
 
 /** Why an event reached no sink: an ignore reason (acknowledged) or a reject code (dead-lettered). */
@@ -82,6 +83,10 @@ export type EventOutcome = RoutedOutcome | IgnoredOutcome | RejectedOutcome;
 /** What the worker does with the SQS record. */
 export type RecordStatus = "delivered" | "ignored" | "rejected" | "retry-later";
 
+/**
+ * What happened to one input record (one SQS message): its status for the queue, the reason when it is not
+ * delivered, and each event's outcome.
+ */
 export interface RecordOutcome {
   readonly recordId: string;
   readonly status: RecordStatus;

@@ -1,4 +1,4 @@
-import { Context, type Effect } from "effect";
+import { Context, type Effect, Layer } from "effect";
 import type { CaseStep, TicketAction } from "../cases/machine.ts";
 import type { LifecycleKind } from "../domain/catalogue.ts";
 import type { OffboardingEvent } from "../domain/event.ts";
@@ -86,3 +86,14 @@ export const sinksOf = (sinks: ReadonlyArray<Sink>): Sinks["Service"] => {
   }
   return { byName };
 };
+
+/**
+ * The `Sinks` service over the given sinks, as a layer: how a program provides its sinks to
+ * `processBatch` (the adapters' `sinksFromConfig` builds the same from configuration).
+ *
+ * @example
+ * ```ts
+ * const layer = Layer.mergeAll(PipelineConfig.layer(), DeliveryLedger.inMemory(), HrisDirectory.none, sinksLayer([mySink]));
+ * ```
+ */
+export const sinksLayer = (sinks: ReadonlyArray<Sink>): Layer.Layer<Sinks> => Layer.succeed(Sinks, sinksOf(sinks));

@@ -5,11 +5,11 @@ import {
   DeliveryLedger,
   HrisDirectory,
   makeInMemoryLedger,
-  memorySink,
   PipelineConfig,
   processRecord,
   sinksLayer,
 } from "../../src/index.ts";
+import { memorySink } from "../../src/testing.ts";
 import { memoryTicketSink } from "./ticket-sink.ts";
 
 /**

@@ -9,13 +9,13 @@ import {
   type InputRecord,
   type LifecycleKind,
   makeInMemoryLedger,
-  memorySink,
   PipelineConfig,
   processBatch,
   type RecordOutcome,
   type RoutingPolicy,
   sinksLayer,
 } from "../../src/index.ts";
+import { memorySink } from "../../src/testing.ts";
 import { batchSplits, permutations } from "./combinatorics.ts";
 import { memoryTicketSink } from "./ticket-sink.ts";
 

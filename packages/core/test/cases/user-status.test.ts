@@ -5,13 +5,13 @@ import {
   DeliveryLedger,
   HrisDirectory,
   makeInMemoryLedger,
-  memorySink,
   OktaUserStatus,
   PipelineConfig,
   processRecord,
   sinksLayer,
   type UserStatus,
 } from "../../src/index.ts";
+import { memorySink } from "../../src/testing.ts";
 import { memoryTicketSink } from "./ticket-sink.ts";
 
 /** Okta's current status, when readable, holds back a ticket the events ask for but Okta contradicts. */

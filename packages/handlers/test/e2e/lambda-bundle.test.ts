@@ -68,6 +68,7 @@ const bundleHandler = async (): Promise<SqsHandler> => {
       "--target=node22",
       "--format=esm",
       "--main-fields=module,main",
+      "--conditions=development",
       "--minify",
       ...EXTERNAL_MODULES.map((m) => `--external:${m}`),
       `--banner:js=${ESM_REQUIRE_SHIM}`,
