@@ -47,7 +47,7 @@ afterAll(async () => {
 });
 
 describe("offboard replay with Slack and Jira configured", () => {
-  it("posts one message per routed event and opens one ticket per deactivation, then nothing on a second run", async () => {
+  it("posts one message per routed event and opens one ticket per user whose case ends deactivated or deleted, then nothing on a second run", async () => {
     const env = {
       OFFBOARD_STATE_DIR: mkdtempSync(join(tmpdir(), "offboard-live-")),
       SLACK_BOT_TOKEN: TOKEN,
@@ -74,9 +74,10 @@ describe("offboard replay with Slack and Jira configured", () => {
     expect(hostile).toContain("&lt;!channel&gt;");
     expect(hostile).not.toContain("<!channel>");
 
-    // Two deactivations → two tickets; the reactivation comments on its case's ticket.
+    // Two deactivations and a deletion with no earlier ticket → three tickets (each user's case ends
+    // needing one); the reactivation comments on (and closes) its case's ticket.
     const creates = jira.requests.filter((r) => r.method === "POST" && r.path === "/rest/api/3/issue");
-    expect(creates).toHaveLength(2);
+    expect(creates).toHaveLength(3);
     expect(jira.requests.filter((r) => r.path.endsWith("/comment"))).toHaveLength(1);
     expect(`${first.stdout}${first.stderr}`).not.toContain(TOKEN);
     expect(`${first.stdout}${first.stderr}`).not.toContain(JIRA_TOKEN);

@@ -126,7 +126,10 @@ export const configFromSources = (
   // set explicitly is kept as written (a route to an inactive sink is then retried, then sink-inactive).
   const explicitPolicy = r.has("OFFBOARD_POLICY") || r.has("OFFBOARD_POLICY_FILE");
   const readRoutes = readPolicy(r, Object.keys(registry));
-  const policy = explicitPolicy ? readRoutes : narrowRoutes(readRoutes, Object.keys(sinks));
+  // With no sink active at all the defaults stay whole: `inspect` and the replay preview show where
+  // events would go (the worker refuses to start without a sink).
+  const activeNames = Object.keys(sinks);
+  const policy = explicitPolicy || activeNames.length === 0 ? readRoutes : narrowRoutes(readRoutes, activeNames);
   const skewSeconds = r.has("OFFBOARD_MAX_CLOCK_SKEW_SECONDS")
     ? r.int("OFFBOARD_MAX_CLOCK_SKEW_SECONDS", 0, 86_400)
     : undefined;

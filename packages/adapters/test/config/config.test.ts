@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { inspect } from "node:util";
-import { DEFAULT_POLICY, narrowRoutes } from "@offboard/core";
+import { DEFAULT_POLICY } from "@offboard/core";
 import { Effect, Redacted } from "effect";
 import { describe, expect, it } from "vitest";
 import {
@@ -83,12 +83,12 @@ describe("loadConfig", () => {
     expect(config.policy).toEqual(DEFAULT_POLICY);
   });
 
-  it("activates nothing and still loads when no sink is configured (the default routes then name none)", async () => {
+  it("activates nothing and still loads when no sink is configured (the default routes stay whole)", async () => {
     const config = await load({});
     expect(sinkSettings(config, slackSink)).toBeUndefined();
     expect(sinkSettings(config, jiraSink)).toBeUndefined();
     expect(hrisSettings(config, bambooHrDirectory)).toBeUndefined();
-    expect(config.pipeline.policy).toEqual(narrowRoutes(DEFAULT_POLICY, []));
+    expect(config.pipeline.policy).toEqual(DEFAULT_POLICY);
   });
 
   it("narrows the default routes to the active sinks, and keeps an explicit policy as written", async () => {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Writable } from "node:stream";
 import {
   type AppConfig,
+  activeSinkNames,
   consolePreviewSink,
   DEFAULT_JIRA_CHECKLIST,
   DEFAULT_JIRA_KINDS,
@@ -22,6 +23,7 @@ import {
   type InputRecord,
   LIFECYCLE_KINDS,
   type LifecycleKind,
+  narrowRoutes,
   PipelineConfig,
   processBatch,
   type RecordOutcome,
@@ -146,8 +148,10 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
     );
   }
   const sinks = sinksFromConfig(config, local);
+  // A local replay routes to what is there: the active sinks and the local ones. (The worker keeps an
+  // explicit policy as written and retries a route to an inactive sink; here there is nothing to wait for.)
   const policy = withLocalSinks(
-    config.policy,
+    narrowRoutes(config.policy, activeSinkNames(config)),
     local.map((s) => s.name),
   );
 
@@ -212,7 +216,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
               counts.set(s.sink, c);
             }
             c[s.status] += 1;
-            if (s.status === "failed" || s.status === "inactive") {
+            if (s.status === "failed") {
               o.err.write(`${s.sink} failed for ${ev.uuid ?? "?"}: ${s.message ?? "unknown error"}\n`);
             }
           }
@@ -295,7 +299,7 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
       if (summary.rejectedRecords > 0) {
         process.stdout.write(`Rejected input kept with its reason in ${join(config.stateDir, "rejected.jsonl")}.\n`);
       }
-      const failed = [...summary.sinks.values()].reduce((n, c) => n + c.failed + c.busy + c.inactive, 0);
+      const failed = [...summary.sinks.values()].reduce((n, c) => n + c.failed + c.busy, 0);
       const strictFailure = opts.strict === true && summary.rejectedRecords > 0;
       if (strictFailure) err.write(`offboard: --strict: ${summary.rejectedRecords} record(s) rejected; exit code 1\n`);
       process.exitCode = failed > 0 || strictFailure ? 1 : 0;
