@@ -267,14 +267,15 @@ const adoptTicket = Effect.fnUntraced(function* (
   run: { readonly followUp: boolean; readonly hris: HrisStatus; readonly outcomes: Array<SinkOutcome> },
 ) {
   const opened = [...receipts.values()].find((r) => r.ticket === "open" && refNamesArtefact(r.ref));
-  if (opened === undefined && computed === undefined) return computed;
   const ledger = yield* DeliveryLedger;
   const read = yield* Effect.result(ledger.getCase(event.subject.id));
   const fresh = read._tag === "Success" ? read.success : undefined;
   const latest = laterCase(computed ?? existing, fresh);
   if (latest === undefined) return computed;
-  // The ticket the case must hold: the one this event opened, or one another invocation opened and
-  // saved while this event ran (this event's record, built from an older read, does not know it).
+  // The ticket the case must hold: the one this event opened, the open one the case holds, or one
+  // another invocation opened and saved while this event ran (this event's record, built from an
+  // older read, does not know it). Reconciled on every event of the user, retries included, so a
+  // close that failed once is tried again.
   const ticket: CaseTicket | undefined =
     opened !== undefined
       ? latest.ticket?.ref === opened.ref
@@ -286,9 +287,11 @@ const adoptTicket = Effect.fnUntraced(function* (
             ...(opened.url !== undefined && { url: opened.url }),
             openedBy: event.id,
           }
-      : fresh?.ticket?.status === "open" && latest.ticket?.ref !== fresh.ticket.ref
-        ? fresh.ticket
-        : undefined;
+      : latest.ticket?.status === "open"
+        ? latest.ticket
+        : fresh?.ticket?.status === "open" && latest.ticket?.ref !== fresh.ticket.ref
+          ? fresh.ticket
+          : undefined;
   if (ticket === undefined) return computed;
   const held = latest.ticket?.ref === ticket.ref ? latest.ticket : undefined;
   const adopted: CaseRecord = held !== undefined ? latest : { ...latest, ticket };
