@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { PerformanceObserver } from "node:perf_hooks";
 import { SqliteLedger } from "@offboard/adapters";
 import {
   DeliveryLedger,
@@ -40,9 +41,19 @@ const layer = Layer.mergeAll(
 global.gc?.();
 const rssBefore = process.memoryUsage().rss;
 const heapBefore = process.memoryUsage().heapUsed;
+// Time spent in garbage collection pauses during the batch.
+let gcMs = 0;
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcMs += e.duration;
+});
+gcObserver.observe({ entryTypes: ["gc"] });
+const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 const outcomes = await Effect.runPromise(Effect.provide(processBatch(records), layer));
 const ms = performance.now() - t0;
+const cpu = process.cpuUsage(cpu0);
+await new Promise((r) => setTimeout(r, 20));
+gcObserver.disconnect();
 const maxRssKb = process.resourceUsage().maxRSS;
 // What the batch keeps alive: heap after a full GC while the outcomes are still referenced, minus before.
 global.gc?.();
@@ -60,6 +71,8 @@ console.log(
     events,
     ledger: ledgerKind,
     ms,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    gcMs,
     eventsPerSec: events / (ms / 1000),
     rssBeforeMb: rssBefore / 2 ** 20,
     peakRssMb: maxRssKb / 1024,

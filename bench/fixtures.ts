@@ -277,21 +277,22 @@ export interface StreamOptions {
   readonly seed?: number;
 }
 
-/** `count` envelopes as JSON text, in `published` order, over a pool of users. */
-export const envelopeStream = (o: StreamOptions): Array<string> => {
+/** `count` envelopes as JSON text, one at a time, in `published` order, over a pool of users. */
+export function* envelopeLines(o: StreamOptions): Generator<string> {
   const rng = prng(o.seed ?? 42);
   const pool = users(rng, o.users ?? 5_000);
   const admins = pool.slice(0, 20);
   const start = Date.UTC(2026, 10, 1);
-  const out: Array<string> = new Array(o.count);
   for (let i = 0; i < o.count; i++) {
     const lifecycle = rng.next() < o.lifecycleShare;
     const subject = rng.pick(pool);
     const actor = lifecycle ? rng.pick(admins) : subject;
-    out[i] = JSON.stringify(envelope(rng, { lifecycle, subject, actor, at: start + i * 250 + rng.int(200) }));
+    yield JSON.stringify(envelope(rng, { lifecycle, subject, actor, at: start + i * 250 + rng.int(200) }));
   }
-  return out;
-};
+}
+
+/** `count` envelopes as JSON text, in `published` order, over a pool of users. */
+export const envelopeStream = (o: StreamOptions): Array<string> => [...envelopeLines(o)];
 
 /** An SQS Lambda event around the given bodies, shaped like the records Lambda hands the worker. */
 export const sqsEvent = (bodies: ReadonlyArray<string>) => ({

@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // moto_server starts once per run (test/global-setup.ts) and every file connects to it.
+    globalSetup: ["test/global-setup.ts"],
     // moto_server start-up and the end-to-end scenarios (test/e2e) take seconds, not milliseconds.
     testTimeout: 60_000,
     hookTimeout: 90_000,

@@ -64,6 +64,57 @@ export {
   type SqliteLedgerOptions,
 } from "./ledger/sqlite.ts";
 export { prepareDirOf, prepareStateDir, StateDirError } from "./ledger/state-dir.ts";
+// ── Okta: the one client for every Okta call (okta/index.ts lists the same names) ──
+export { OKTA_READ_SCOPES, type OktaCredentials } from "./okta/auth.ts";
+export {
+  type CheckpointStore,
+  dynamoDbCheckpointStore,
+  memoryCheckpointStore,
+  type StoredCheckpoint,
+} from "./okta/checkpoint-store.ts";
+export {
+  DEFAULT_OKTA_MAX_REQUESTS_PER_MINUTE,
+  makeOktaClient,
+  nextLink,
+  type OktaClient,
+  type OktaClientOptions,
+  type OktaClientStats,
+  type OktaResponse,
+  oktaOrigin,
+  type RequestHints,
+  retryDelayMs,
+} from "./okta/client.ts";
+export {
+  isOktaError,
+  OktaApiError,
+  OktaAuthError,
+  type OktaError,
+  OktaNetworkError,
+  OktaRequestRefusedError,
+  OktaRetriesExhaustedError,
+} from "./okta/errors.ts";
+export { type EventHook, type EventHookSpec, type OktaEventHookClient, oktaEventHooks } from "./okta/event-hooks.ts";
+export { type AuditedDelivery, dynamoDbLedgerAudit, type LedgerAudit, sqliteLedgerAudit } from "./okta/ledger-audit.ts";
+export {
+  type AwsEventBridgeSettings,
+  LOG_STREAM_TYPE,
+  type LogStream,
+  type LogStreamStatus,
+  makeOktaLogStreamClient,
+  type OktaLogStreamClient,
+  type OktaLogStreamClientOptions,
+  oktaLogStreams,
+} from "./okta/log-streams.ts";
+export { describeOktaError, redactCredentials, safeOktaText } from "./okta/safe-text.ts";
+export { type OktaSettings, type OktaSource, readOktaSettings } from "./okta/settings.ts";
+export {
+  eventTypeFilter,
+  oktaSystemLog,
+  SYSTEM_LOG_MAX_LIMIT,
+  type SystemLogPage,
+  type SystemLogQuery,
+  type SystemLogReader,
+} from "./okta/system-log.ts";
 export { type ConsolePreviewOptions, consolePreviewSink, DEFAULT_PREVIEW_CHECKLIST } from "./preview/console.ts";
 export { DEFAULT_OUTBOX_PATH, type OutboxEntry, type OutboxOptions, outboxSink } from "./preview/outbox.ts";
 export {

@@ -1,4 +1,7 @@
-import { readFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { access, constants, readFile, stat } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import { StringDecoder } from "node:string_decoder";
 
 /** One input the user named: a file, or standard input (`-`). */
 export interface Input {
@@ -93,3 +96,122 @@ export const toRecords = (input: Input): ReadonlyArray<{ readonly id: string; re
   });
   return out;
 };
+
+/** One record of an input: its id (`INPUT`, or `INPUT:LINE` for a line) and its body. */
+export interface InputRecord {
+  readonly id: string;
+  readonly body: string;
+}
+
+/** One input the user named (a file, or standard input), streamed record by record. */
+export interface StreamedInput {
+  readonly name: string;
+  readonly records: AsyncIterable<InputRecord>;
+}
+
+const parsesAlone = (s: string): boolean => {
+  try {
+    JSON.parse(s);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The lines of a text stream, each with the newline that ended it ("" for a last line without one). */
+async function* linesOf(stream: Readable): AsyncGenerator<{ readonly text: string; readonly eol: string }> {
+  let rest = "";
+  // Buffers may end inside a character (stdin hands out raw bytes): the decoder holds it back.
+  const utf8 = new StringDecoder("utf8");
+  for await (const chunk of stream) {
+    rest += typeof chunk === "string" ? chunk : utf8.write(chunk as Buffer);
+    let start = 0;
+    for (let nl = rest.indexOf("\n"); nl >= 0; nl = rest.indexOf("\n", start)) {
+      const cr = nl > start && rest.charCodeAt(nl - 1) === 13;
+      yield { text: rest.slice(start, cr ? nl - 1 : nl), eol: cr ? "\r\n" : "\n" };
+      start = nl + 1;
+    }
+    rest = rest.slice(start);
+  }
+  rest += utf8.end();
+  if (rest.length > 0) yield { text: rest, eol: "" };
+}
+
+/**
+ * The records of one input, as `toRecords` splits a whole text, read as a stream: when the first
+ * non-blank line is a JSON value on its own, the input is JSON Lines and each line is handed over as it
+ * is read (memory bounded by the longest line, whatever the input's size). Otherwise the input may be one
+ * JSON document spread over lines, which is only known at its end: those lines are held and split as
+ * `toRecords` does.
+ */
+export async function* streamRecords(name: string, stream: Readable): AsyncGenerator<InputRecord> {
+  let lineNo = 0;
+  let jsonLines = false;
+  // The text read so far while it is blank or may be one document spread over lines.
+  let held = "";
+  let holding = false;
+  for await (const { text, eol } of linesOf(stream)) {
+    lineNo += 1;
+    if (jsonLines) {
+      if (text.trim().length > 0) yield { id: `${name}:${lineNo}`, body: text };
+      continue;
+    }
+    if (!holding && text.trim().length > 0) {
+      if (parsesAlone(text)) {
+        jsonLines = true;
+        held = "";
+        yield { id: `${name}:${lineNo}`, body: text };
+        continue;
+      }
+      holding = true;
+    }
+    held += text + eol;
+  }
+  // Blank (one empty record, rejected as the worker would reject it) or not JSON Lines from the start.
+  if (!jsonLines) yield* toRecords({ name, text: held });
+}
+
+/**
+ * Each named file (or stdin for `-` or no names), streamed. Every file is checked before any is read,
+ * with the errors `readInputs` gives, so a typo in the last name stops the run before anything is
+ * delivered. When standard input is a terminal, says so first.
+ */
+export const streamInputs = async (
+  names: ReadonlyArray<string>,
+  notices?: Notices,
+): Promise<ReadonlyArray<StreamedInput>> => {
+  const list = names.length === 0 ? ["-"] : names;
+  for (const name of list) {
+    if (name === "-") continue;
+    try {
+      const info = await stat(name);
+      if (info.isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
+      await access(name, constants.R_OK);
+    } catch (e) {
+      throw new UsageError(cannotRead(name, e as NodeJS.ErrnoException));
+    }
+  }
+  return list.map((name) => {
+    if (name !== "-") return { name, records: streamRecords(name, createReadStream(name, { encoding: "utf8" })) };
+    if (notices !== undefined && process.stdin.isTTY === true) {
+      notices.write(
+        "reading Okta events from standard input (paste them, then press Ctrl-D; or name a file: " +
+          `offboard ${notices.command} FILE)`,
+      );
+    }
+    return { name: "stdin", records: streamRecords("stdin", process.stdin) };
+  });
+};
+
+/** Groups a stream into arrays of at most `size` items. */
+export async function* inBatches<A>(items: AsyncIterable<A>, size: number): AsyncGenerator<Array<A>> {
+  let batch: Array<A> = [];
+  for await (const item of items) {
+    batch.push(item);
+    if (batch.length >= size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}

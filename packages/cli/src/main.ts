@@ -2,7 +2,10 @@ import { type AppConfig, loadConfig } from "@offboard/adapters";
 import { DEFAULT_POLICY } from "@offboard/core";
 import { Command, CommanderError } from "commander";
 import { Effect } from "effect";
+import { registerHook } from "./commands/hook.ts";
 import { registerInspect } from "./commands/inspect.ts";
+import { registerPoll } from "./commands/poll.ts";
+import { registerReconcile } from "./commands/reconcile.ts";
 import { registerReplay } from "./commands/replay.ts";
 import { registerLedger, registerWorker } from "./commands/worker.ts";
 import { UsageError } from "./io.ts";
@@ -29,6 +32,9 @@ export const buildProgram = (): Command => {
     }
   });
   registerReplay(program, config);
+  registerPoll(program, config);
+  registerReconcile(program, config);
+  registerHook(program, config);
   registerWorker(program);
   registerLedger(program);
   return program;

@@ -162,7 +162,15 @@ export { DEFAULT_POLICY, narrowRoutes, parsePolicy, parsePolicyJson, type Routin
 
 // ── Ports ──
 export { HrisDirectory } from "./ports/hris.ts";
-export { type CaseRecord, type CaseTicket, type Claim, DeliveryLedger, makeInMemoryLedger } from "./ports/ledger.ts";
+export {
+  type CaseRecord,
+  type CaseTicket,
+  type Claim,
+  DeliveryLedger,
+  type LedgerOperations,
+  makeInMemoryLedger,
+  type Settlement,
+} from "./ports/ledger.ts";
 export {
   type DeliveryContext,
   type Receipt,

@@ -1,4 +1,4 @@
-import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Option } from "effect";
+import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Option, Result } from "effect";
 import { caseStateOf, nextCaseRecord } from "./cases/case-record.ts";
 import {
   batchOrder,
@@ -15,6 +15,7 @@ import { type Decision, decide, looksLikeEmail } from "./domain/decide.ts";
 import type { OffboardingEvent } from "./domain/event.ts";
 import { type HrisStatus, judgeHris } from "./domain/hris.ts";
 import { refNamesArtefact } from "./domain/receipt-refs.ts";
+import type { LedgerError } from "./errors.ts";
 import { type DecodeResult, decodeText, decodeValue, TRUST_ANY, type Trust } from "./okta/decode.ts";
 import {
   completionRetry,
@@ -27,8 +28,8 @@ import {
 } from "./policy/error-policy.ts";
 import { DEFAULT_POLICY, narrowRoutes, type RoutingPolicy } from "./policy/policy.ts";
 import { HrisDirectory } from "./ports/hris.ts";
-import { type CaseRecord, type CaseTicket, DeliveryLedger } from "./ports/ledger.ts";
-import { type DeliveryContext, type Receipt, Sinks, type Superseded } from "./ports/sink.ts";
+import { type CaseRecord, type CaseTicket, type Claim, DeliveryLedger, type Settlement } from "./ports/ledger.ts";
+import { type DeliveryContext, type Receipt, type Sink, Sinks, type Superseded } from "./ports/sink.ts";
 import { OktaUserStatus } from "./ports/user-status.ts";
 
 /** Pipeline settings. Defaults suit a Lambda with a 30 s timeout. */
@@ -169,43 +170,96 @@ const checkHris = Effect.fnUntraced(function* (
   return judgeHris(event.kind, found.employee, today);
 });
 
-/** Claim, deliver, complete (or release) one sink for one event. Never fails: the outcome says it all. */
-const runSink = Effect.fnUntraced(function* (
-  name: string,
+/** Deliver one claimed sink for one event. Never fails: the outcome says it all. */
+const deliverClaimed = Effect.fnUntraced(function* (
+  sink: Sink,
   event: OffboardingEvent,
-  context: Omit<DeliveryContext, "idempotencyKey">,
-  /** The ledger key of this delivery: the event's uuid, or a derived key for a second action of one event. */
-  claimId: string = event.id,
-): Effect.fn.Return<SinkOutcome, never, Sinks | DeliveryLedger | PipelineConfig> {
+  context: DeliveryContext,
+  sinkTimeoutMs: number,
+): Effect.fn.Return<SinkOutcome> {
+  const exit = yield* Effect.exit(sink.deliver(event, context).pipe(Effect.timeout(Duration.millis(sinkTimeoutMs))));
+  if (Exit.isSuccess(exit)) return SinkOutcome.delivered(sink.name, exit.value);
+  const failure = Cause.findErrorOption(exit.cause);
+  if (failure._tag === "None") return SinkOutcome.crashed(sink.name, exit.cause);
+  const e = failure.value;
+  return e._tag === "SinkError" ? SinkOutcome.failed(e) : SinkOutcome.timedOut(sink.name, sinkTimeoutMs);
+});
+
+/**
+ * Claims every sink of one event at once, delivers the claimed ones in the route's order, then records
+ * their receipts and gives back the failed leases at once: two ledger writes per event, whatever the
+ * number of sinks. Never fails: the outcomes say it all.
+ */
+const runSinks = Effect.fnUntraced(function* (
+  names: ReadonlyArray<string>,
+  event: OffboardingEvent,
+  context: Omit<DeliveryContext, "idempotencyKey" | "receipts">,
+): Effect.fn.Return<
+  { readonly outcomes: Array<SinkOutcome>; readonly receipts: Map<string, Receipt> },
+  never,
+  Sinks | DeliveryLedger | PipelineConfig
+> {
   const { byName } = yield* Sinks;
-  const sink = byName.get(name);
-  if (sink === undefined) return SinkOutcome.inactive(name);
   const ledger = yield* DeliveryLedger;
   const { leaseMs, sinkTimeoutMs } = yield* PipelineConfig;
-
-  const claim = yield* Effect.result(ledger.claim(claimId, name, leaseMs));
-  if (claim._tag === "Failure") return SinkOutcome.ledgerUnavailable(name, claim.failure);
-  const c = claim.success;
-  if (c._tag === "Completed") return SinkOutcome.duplicate(name, c.receipt);
-  if (c._tag === "Busy") return SinkOutcome.busy(name, c.leaseUntil);
-
-  const exit = yield* Effect.exit(
-    sink
-      .deliver(event, { ...context, idempotencyKey: `${claimId}:${name}` })
-      .pipe(Effect.timeout(Duration.millis(sinkTimeoutMs))),
-  );
-  if (Exit.isSuccess(exit)) {
-    const receipt = exit.value;
-    const done = yield* Effect.result(
-      ledger.complete(claimId, name, c.token, receipt).pipe(Effect.retry(completionRetry)),
-    );
-    return SinkOutcome.delivered(name, receipt, done._tag === "Failure" ? done.failure : undefined);
+  const receipts = new Map<string, Receipt>();
+  const active = names.filter((n) => byName.has(n));
+  let claims: ReadonlyMap<string, Claim> | undefined;
+  if (active.length > 0) {
+    const claimed = yield* Effect.result(ledger.claimAll(event.id, active, leaseMs));
+    if (claimed._tag === "Failure") {
+      const down = claimed.failure;
+      const outcomes = names.map((n) =>
+        byName.has(n) ? SinkOutcome.ledgerUnavailable(n, down) : SinkOutcome.inactive(n),
+      );
+      return { outcomes, receipts };
+    }
+    claims = claimed.success;
   }
-  yield* Effect.ignore(ledger.release(claimId, name, c.token));
-  const failure = Cause.findErrorOption(exit.cause);
-  if (failure._tag === "None") return SinkOutcome.crashed(name, exit.cause);
-  const e = failure.value;
-  return e._tag === "SinkError" ? SinkOutcome.failed(e) : SinkOutcome.timedOut(name, sinkTimeoutMs);
+  const outcomes: Array<SinkOutcome> = [];
+  const settlements: Array<Settlement> = [];
+  for (const name of names) {
+    const sink = byName.get(name);
+    const c = claims?.get(name);
+    if (sink === undefined || c === undefined) {
+      outcomes.push(SinkOutcome.inactive(name));
+      continue;
+    }
+    if (c._tag === "Completed") {
+      receipts.set(name, c.receipt);
+      outcomes.push(SinkOutcome.duplicate(name, c.receipt));
+      continue;
+    }
+    if (c._tag === "Busy") {
+      outcomes.push(SinkOutcome.busy(name, c.leaseUntil));
+      continue;
+    }
+    const outcome = yield* deliverClaimed(
+      sink,
+      event,
+      { ...context, receipts, idempotencyKey: `${event.id}:${name}` },
+      sinkTimeoutMs,
+    );
+    if (outcome.status === "delivered" && outcome.receipt !== undefined) {
+      receipts.set(name, outcome.receipt);
+      settlements.push({ sink: name, token: c.token, receipt: outcome.receipt });
+    } else settlements.push({ sink: name, token: c.token });
+    outcomes.push(outcome);
+  }
+  if (settlements.length > 0) {
+    // Retried only once it failed: building the retry schedule for every event costs more than the call.
+    const settle = ledger.settle(event.id, settlements);
+    const done = yield* Effect.result(Effect.catch(settle, () => settle.pipe(Effect.retry(completionRetry))));
+    if (done._tag === "Failure") {
+      for (let i = 0; i < outcomes.length; i++) {
+        const o = outcomes[i]!;
+        if (o.status === "delivered" && o.receipt !== undefined) {
+          outcomes[i] = SinkOutcome.delivered(o.sink, o.receipt, done.failure);
+        }
+      }
+    }
+  }
+  return { outcomes, receipts };
 });
 
 /** The later event a `history` event arrived behind. */
@@ -253,10 +307,10 @@ const laterCase = (a: CaseRecord | undefined, b: CaseRecord | undefined): CaseRe
 };
 
 /**
- * Keeps a ticket this event's ticket sink opened (by this attempt, or by an earlier one whose case
- * update was lost to a concurrent writer) on the user's case. The case is read again; when the
- * user's latest state needs no ticket (a reactivation applied meanwhile), the ticket is closed at once
- * through the same sink, under its own ledger key, so it cannot stay open for a user who is active.
+ * Keeps on the user's case a ticket this event's ticket sink opened (by this attempt, or by an earlier
+ * one whose case update was lost to a concurrent writer), or one another invocation saved meanwhile.
+ * The case is read again; when the user's latest state needs no ticket (a reactivation applied
+ * meanwhile), the ticket is closed at once through the same sink, under its own ledger key.
  */
 const adoptTicket = Effect.fnUntraced(function* (
   computed: CaseRecord | undefined,
@@ -273,9 +327,8 @@ const adoptTicket = Effect.fnUntraced(function* (
   const latest = laterCase(computed ?? existing, fresh);
   if (latest === undefined) return computed;
   // The ticket the case must hold: the one this event opened, the open one the case holds, or one
-  // another invocation opened and saved while this event ran (this event's record, built from an
-  // older read, does not know it). Reconciled on every event of the user, retries included, so a
-  // close that failed once is tried again.
+  // another invocation opened and saved while this event ran. Reconciled on every event of the
+  // user, retries included, so a close that failed once is tried again.
   const ticket: CaseTicket | undefined =
     opened !== undefined
       ? latest.ticket?.ref === opened.ref
@@ -301,7 +354,7 @@ const adoptTicket = Effect.fnUntraced(function* (
     if (held === undefined) return adopted;
     return latest === computed ? computed : undefined;
   }
-  // The user's state needs no ticket: close the one the case holds.
+  // The user's state needs no ticket: close the one the case holds, under its own ledger key.
   const close: CaseStep = {
     timeliness: "current",
     before: state,
@@ -309,34 +362,46 @@ const adoptTicket = Effect.fnUntraced(function* (
     ticket: "close",
     moved: false,
   };
-  const outcome = yield* runSink(
-    ticket.sink,
-    event,
-    { case: adopted, followUp: run.followUp, hris: run.hris, receipts, step: close },
-    `${event.id}#close`,
+  const closing = yield* runSinks(
+    [ticket.sink],
+    { ...event, id: `${event.id}#close` },
+    {
+      case: adopted,
+      followUp: run.followUp,
+      hris: run.hris,
+      step: close,
+    },
   );
-  run.outcomes.push(outcome);
-  if (outcome.receipt?.ticket !== "close") return adopted;
+  run.outcomes.push(...closing.outcomes);
+  if (closing.receipts.get(ticket.sink)?.ticket !== "close") return adopted;
   const closed: CaseRecord = { ...adopted, ticket: { ...ticket, status: "closed" } };
   return closed;
 });
 
-const deliverRoute = Effect.fnUntraced(function* (d: Decided) {
+/**
+ * Delivers one routed event, given its subject's case as it stands (read once per batch, then carried
+ * from event to event of the same user); returns the outcome and the case after it.
+ */
+const deliverRoute = Effect.fnUntraced(function* (
+  d: Decided,
+  existing: Result.Result<CaseRecord | undefined, LedgerError>,
+) {
   const base = plainOutcome(d);
-  if (d.decision._tag !== "Route") return base;
+  if (d.decision._tag !== "Route") return { outcome: base, next: undefined };
   const { event, sinks, hrisCheck } = d.decision;
   const followUp = catalogueEntry(event.eventType)?.followUp ?? false;
   const ledger = yield* DeliveryLedger;
   const { maxClockSkewMs, ticketKinds } = yield* PipelineConfig;
   const settings: CaseSettings = { maxClockSkewMs, ticketKinds };
 
-  const existing = yield* Effect.result(ledger.getCase(event.subject.id));
   if (existing._tag === "Failure") {
-    return { ...base, sinks: sinks.map((s) => SinkOutcome.ledgerUnavailable(s, existing.failure)) };
+    const down = existing.failure;
+    return { outcome: { ...base, sinks: sinks.map((s) => SinkOutcome.ledgerUnavailable(s, down)) }, next: undefined };
   }
+  const current = existing.success;
   const now = yield* Clock.currentTimeMillis;
   const placed = stepCase(
-    caseStateOf(existing.success, now, settings),
+    caseStateOf(current, now, settings),
     { id: event.id, kind: event.kind, published: event.occurredAt },
     now,
     settings,
@@ -354,42 +419,31 @@ const deliverRoute = Effect.fnUntraced(function* (d: Decided) {
   const step = yield* checkAuthoritative(placed, event, settings);
   const hris = yield* checkHris(event, hrisCheck);
   const superseded = supersededBy(step);
-  const receipts = new Map<string, Receipt>();
-  const outcomes: Array<SinkOutcome> = [];
-  for (const name of sinks) {
-    const outcome = yield* runSink(name, event, {
-      case: existing.success,
-      followUp,
-      hris,
-      receipts,
-      step,
-      ...(superseded !== undefined && { supersededBy: superseded }),
-    });
-    if (outcome.receipt !== undefined) receipts.set(name, outcome.receipt);
-    outcomes.push(outcome);
-  }
-  const computed = nextCaseRecord(existing.success, event, followUp, step, receipts, settings);
-  // Another invocation may have moved this user's case while the sinks ran (or before a redelivery of
-  // this event): a ticket this event opened must not be lost from the case, nor stay open when the
-  // user's latest state needs none.
-  const next = yield* adoptTicket(computed, existing.success, event, receipts, settings, {
+  const { outcomes, receipts } = yield* runSinks(sinks, event, {
+    case: current,
     followUp,
     hris,
-    outcomes,
+    step,
+    ...(superseded !== undefined && { supersededBy: superseded }),
   });
+  const computed = nextCaseRecord(current, event, followUp, step, receipts, settings);
+  // Another invocation may have moved this user's case while the sinks ran: keep the ticket, close it
+  // when the latest state needs none.
+  const next = yield* adoptTicket(computed, current, event, receipts, settings, { followUp, hris, outcomes });
   if (next !== undefined) {
     const put = yield* Effect.result(ledger.putCase(next));
     if (put._tag === "Failure") {
       yield* Effect.logWarning(`case record for ${event.subject.id} not saved: ${put.failure.message}`);
     }
   }
-  return {
+  const outcome: EventOutcome = {
     ...base,
     hris,
     sinks: outcomes,
     timeliness: step.timeliness,
     ...(superseded !== undefined && { supersededBy: superseded }),
   };
+  return { outcome, next };
 });
 
 /**
@@ -424,19 +478,26 @@ export const processBatch = Effect.fn("pipeline.processBatch")(function* (record
     });
   });
   // Each user's events in (published, id) order, undated ones last: the case machine's order.
-  const ordered = [...groups.values()].map((group) => batchOrder(group));
+  for (const [subject, group] of groups) groups.set(subject, batchOrder(group));
+
+  // Every case of the batch in one read (one BatchGetItem on DynamoDB); each user's events then carry
+  // their case from one to the next.
+  const ledger = yield* DeliveryLedger;
+  const cases: Result.Result<ReadonlyMap<string, CaseRecord>, LedgerError> = groups.size > 0
+    ? yield* Effect.result(ledger.getCases([...groups.keys()]))
+    : Result.succeed(new Map());
 
   yield* Effect.forEach(
-    ordered,
-    (group) =>
-      Effect.forEach(
-        group,
-        (slot) =>
-          Effect.map(deliverRoute(slot.d), (o) => {
-            outcomes[slot.r]![slot.e] = o;
-          }),
-        { discard: true },
-      ),
+    groups,
+    ([subject, group]) =>
+      Effect.gen(function* () {
+        let current: Result.Result<CaseRecord | undefined, LedgerError> = Result.map(cases, (m) => m.get(subject));
+        for (const slot of group) {
+          const { outcome, next } = yield* deliverRoute(slot.d, current);
+          outcomes[slot.r]![slot.e] = outcome;
+          if (next !== undefined) current = Result.succeed(next);
+        }
+      }),
     { concurrency, discard: true },
   );
 

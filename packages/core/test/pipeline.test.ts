@@ -261,7 +261,7 @@ describe("processing a batch", () => {
     const down = new LedgerError({ message: "throttled" });
     const ledger: DeliveryLedger["Service"] = {
       ...makeInMemoryLedger(),
-      claim: () => Effect.fail(down),
+      claimAll: () => Effect.fail(down),
     };
     const [out] = await run([record(envelope(oktaEvent({ eventType: "user.lifecycle.suspend" })))], {
       sinks: [slack],

@@ -21,6 +21,26 @@ export { handleBatch, RecordNotSettled } from "./batch.ts";
 export type { Disposition } from "./disposition.ts";
 export { DeadLetterQueue, type DeadLetterReason, DLQ_ATTRIBUTES, memoryDeadLetterQueue } from "./dlq.ts";
 export { DeadLetterError, WorkerError } from "./errors.ts";
+// Okta Event Hook receiver and offboard's own envelopes. The Lambda modules (event-hook/handler.ts,
+// event-hook/hook-resource.ts, poller/handler.ts) are bundled by the CDK stack from their files.
+export {
+  type Enqueue,
+  EVENT_HOOK_SOURCE,
+  type OffboardSource,
+  type OktaEnvelope,
+  POLLER_SOURCE,
+  sqsEnqueue,
+  sqsEnqueueTo,
+  toEnvelope,
+} from "./event-hook/envelope.ts";
+export {
+  EVENT_HOOK_EVENT_TYPE,
+  type EventHookReceiverOptions,
+  type HookRequest,
+  type HookResponse,
+  makeEventHookReceiver,
+  secretMatches,
+} from "./event-hook/receiver.ts";
 export { makeSqsHandler, type SqsHandler } from "./lambda.ts";
 export { fromLambdaRecord, fromSdkMessage, type QueueMessage } from "./message.ts";
 export {

@@ -3,12 +3,11 @@
  * through the real AWS SDK (moto_server must be on PATH: the test fails, never skips, without it).
  */
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { useMoto } from "@offboard/testkit";
+import { startFakeOkta, useMoto } from "@offboard/testkit";
 import { Redacted } from "effect";
 import { beforeAll, describe, expect, it } from "vitest";
 import { OktaTokenSecretError } from "../src/log-stream/errors.ts";
 import { handler, loadOktaToken } from "../src/log-stream/handler.ts";
-import { startFakeOkta } from "./log-stream.fake-okta.ts";
 
 const fixture = useMoto();
 let client: SecretsManagerClient;

@@ -1,3 +1,5 @@
+import { makeOktaLogStreamClient, nextLink, retryDelayMs } from "@offboard/adapters";
+import { type FakeOkta, startFakeOkta } from "@offboard/testkit";
 import { Redacted } from "effect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LogStreamConfigError, OktaAuthError, OktaRetriesExhaustedError } from "../src/log-stream/errors.ts";
@@ -6,8 +8,6 @@ import {
   handleLogStreamEvent,
   type LogStreamProperties,
 } from "../src/log-stream/log-stream-resource.ts";
-import { makeOktaLogStreamClient, nextLink, retryDelayMs } from "../src/log-stream/okta-client.ts";
-import { type FakeOkta, startFakeOkta } from "./log-stream.fake-okta.ts";
 
 let okta: FakeOkta;
 let sleeps: Array<number>;
@@ -175,6 +175,16 @@ describe("Create", () => {
 
     expect(error).toBeInstanceOf(LogStreamConfigError);
     expect(String(error)).toContain("EventSourceName");
+  });
+
+  it("refuses to send the token over plain http, or to a host that is not an Okta org, before calling anything", async () => {
+    for (const OktaOrgUrl of ["http://acme.okta.com", "https://acme.example.com"]) {
+      const error = await run(createEvent(properties({ OktaOrgUrl }))).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(LogStreamConfigError);
+      expect(String(error)).toContain("OktaOrgUrl");
+    }
+    expect(okta.calls).toHaveLength(0);
   });
 });
 

@@ -38,11 +38,27 @@ export interface OffboardConfig {
   /** E-mail subscribed to a created alarm topic (context `alarmEmail`). */
   readonly alarmEmail?: string;
   /**
+   * Where events come from (context `source`): "stream" (Okta Log Streaming only), "poll" (the System Log
+   * poller only, for orgs without Log Streaming) or "stream+poll" (default: the stream for speed, the
+   * poller a few minutes behind as a safety net that also backfills a deactivated stream).
+   */
+  readonly source?: OffboardSource;
+  /** Re-activate an inactive log stream from the poller (context `autoReactivateStream=true`; needs the admin token). */
+  readonly autoReactivateStream?: string;
+  /**
+   * Full ARN of a JSON secret holding OKTA_EVENT_HOOK_SECRET (context `eventHookSecretArn`): deploys the Event
+   * Hook receiver behind a Function URL and registers it in Okta.
+   */
+  readonly eventHookSecretArn?: string;
+  /**
    * Comma list of IAM principal ARNs (`*` allowed) that may send to the queue besides the rule: the role
    * operators redrive the DLQ with, offboard's poller and event hook (context `trustedSenderArns`).
    */
   readonly trustedSenderArns?: string;
 }
+
+export type OffboardSource = "stream" | "poll" | "stream+poll";
+export const OFFBOARD_SOURCES: ReadonlyArray<OffboardSource> = ["stream", "poll", "stream+poll"];
 
 /** Values used by `npm run synth` (context `offboard:example=true`) so the template can be inspected offline. */
 export const EXAMPLE_CONFIG: OffboardConfig = {
@@ -72,6 +88,9 @@ const STRING_KEYS = [
   "queueEncryption",
   "alarmTopicArn",
   "alarmEmail",
+  "source",
+  "autoReactivateStream",
+  "eventHookSecretArn",
   "trustedSenderArns",
 ] as const;
 const NUMBER_KEYS = ["maxReceiveCount", "batchSize", "maxConcurrency", "workerTimeoutSeconds"] as const;
@@ -109,6 +128,18 @@ export const validateConfig = (config: OffboardConfig): OffboardConfig => {
     config.queueEncryption !== "KMS"
   ) {
     problems.push(`queueEncryption must be SQS_MANAGED or KMS, got ${String(config.queueEncryption)}`);
+  }
+  if (config.source !== undefined && !OFFBOARD_SOURCES.includes(config.source)) {
+    problems.push(`source must be one of ${OFFBOARD_SOURCES.join(", ")}, got ${String(config.source)}`);
+  }
+  if (config.source === "poll" && config.existingEventSourceName !== undefined) {
+    problems.push('existingEventSourceName names a log stream, but source is "poll" (no stream)');
+  }
+  if (config.eventHookSecretArn !== undefined && !COMPLETE_SECRET_ARN.test(config.eventHookSecretArn)) {
+    problems.push(`eventHookSecretArn must be a complete Secrets Manager ARN, got ${config.eventHookSecretArn}`);
+  }
+  if (config.autoReactivateStream !== undefined && !["true", "false"].includes(String(config.autoReactivateStream))) {
+    problems.push(`autoReactivateStream must be true or false, got ${String(config.autoReactivateStream)}`);
   }
   for (const key of NUMBER_KEYS) {
     const value = config[key];

@@ -11,6 +11,7 @@ export {
 } from "./config.ts";
 export { DEFAULTS } from "./defaults.ts";
 export {
+  bundleOptions,
   ESM_REQUIRE_SHIM,
   EXTERNAL_MODULES,
   HANDLER_ENTRIES,
@@ -23,6 +24,11 @@ export { OffboardingAlarms, type OffboardingAlarmsProps } from "./offboarding-al
 export { OffboardingStack, type OffboardingStackProps } from "./offboarding-stack.ts";
 export { OffboardingWorker, type OffboardingWorkerProps, type WorkerSettings } from "./offboarding-worker.ts";
 export {
+  EVENT_HOOK_ENTRIES,
+  OktaEventHookReceiver,
+  type OktaEventHookReceiverProps,
+} from "./okta-event-hook.ts";
+export {
   OktaEventIngest,
   type OktaEventIngestProps,
   type QueueEncryption,
@@ -34,3 +40,4 @@ export {
   oktaOrgNameFromUrl,
   partnerEventSourceName,
 } from "./okta-log-stream.ts";
+export { OktaSystemLogPoller, type OktaSystemLogPollerProps, POLLER_DEFAULTS, POLLER_ENTRY } from "./okta-poller.ts";

@@ -1,17 +1,18 @@
 /**
  * One way to build offboard's Lambda functions: Node.js 22 on ARM64, bundled by the locally installed
- * esbuild (no Docker) into a minified ESM file with source maps, an explicit log group with retention,
- * and an explicit role whose only built-in permission is writing to that log group (no managed policy).
+ * esbuild (no Docker) into minified ESM with code splitting and source maps, an explicit log group with
+ * retention, and an explicit role whose only built-in permission is writing to that log group (no
+ * managed policy).
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Duration, RemovalPolicy } from "aws-cdk-lib";
+import { AssetHashType, type Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { type BuildOptions, buildSync } from "esbuild";
 
 /** The monorepo root (holds package-lock.json), found from this file. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -40,6 +41,36 @@ export const ESM_REQUIRE_SHIM = [
   "const __dirname = __offboardDirname(__filename);",
 ].join(" ");
 
+/**
+ * The esbuild options of a function's bundle (shared with the bundle test and `npm run bench`): ESM for
+ * Node 22, minified, external source maps without sources, the AWS SDK and better-sqlite3 external, the
+ * createRequire banner, and code splitting: what an entry imports dynamically (each vendor's client,
+ * loaded when its sink first delivers) becomes a chunk under `chunks/` that a cold start never reads.
+ * CDK's NodejsFunction (aws-cdk-lib 2.276) bundles to a single `--outfile` and cannot split, hence a
+ * plain Function with this esbuild build as local bundling.
+ */
+export const bundleOptions = (entry: string, outdir: string): BuildOptions => ({
+  entryPoints: { index: entry },
+  outdir,
+  bundle: true,
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
+  outExtension: { ".js": ".mjs" },
+  platform: "node",
+  format: "esm",
+  target: "node22",
+  mainFields: ["module", "main"],
+  // Bundle the workspace packages from their TypeScript sources (their `development` export condition).
+  conditions: ["development"],
+  minify: true,
+  sourcemap: true,
+  sourcesContent: false,
+  external: EXTERNAL_MODULES,
+  banner: { js: ESM_REQUIRE_SHIM },
+  absWorkingDir: REPO_ROOT,
+  logLevel: "error",
+});
+
 export interface OffboardFunctionProps {
   readonly entry: string;
   readonly description: string;
@@ -52,7 +83,7 @@ export interface OffboardFunctionProps {
 
 /** A bundled Node.js 22 function plus its role and log group, exposed as readonly fields. */
 export class OffboardFunction extends Construct {
-  public readonly function: NodejsFunction;
+  public readonly function: lambda.Function;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
 
@@ -70,9 +101,9 @@ export class OffboardFunction extends Construct {
       description: `Execution role of ${props.description}`,
     });
     this.logGroup.grantWrite(this.role);
-    this.function = new NodejsFunction(this, "Function", {
-      entry: props.entry,
-      handler: "handler",
+    const entry = props.entry;
+    this.function = new lambda.Function(this, "Function", {
+      handler: "index.handler",
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -80,24 +111,21 @@ export class OffboardFunction extends Construct {
       memorySize: props.memorySize ?? 256,
       role: this.role,
       logGroup: this.logGroup,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: path.join(REPO_ROOT, "package-lock.json"),
       environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: "node22",
-        platform: "node",
-        mainFields: ["module", "main"],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        externalModules: EXTERNAL_MODULES,
-        banner: ESM_REQUIRE_SHIM,
-        logLevel: LogLevel.ERROR,
-        // Bundle the workspace packages from their TypeScript sources (their `development` export condition).
-        esbuildArgs: { "--conditions": "development" },
-      },
+      code: lambda.Code.fromAsset(path.dirname(entry), {
+        // The hash of what was built: a change anywhere in the workspace that reaches the bundle counts.
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          // Only used if local bundling declined, which it never does: esbuild is a dependency.
+          image: lambda.Runtime.NODEJS_22_X.bundlingImage,
+          local: {
+            tryBundle(outputDir: string) {
+              buildSync(bundleOptions(entry, outputDir));
+              return true;
+            },
+          },
+        },
+      }),
     });
   }
 }

@@ -18,7 +18,11 @@ const LAMBDA_RUNTIME_REASON =
   "test run, not something a linter should force.";
 
 export const applyNagAcknowledgements = (stack: OffboardingStack) => {
-  const functions = [stack.worker.lambda.function, stack.logStream?.handler.function].filter((f) => f !== undefined);
+  const functions = [
+    stack.worker.lambda.function,
+    stack.logStream?.handler.function,
+    ...offboardSourceFunctions(stack),
+  ].filter((f) => f !== undefined);
   for (const fn of functions) {
     Validations.of(fn).acknowledge({ id: "AwsSolutions-L1", reason: LAMBDA_RUNTIME_REASON });
   }
@@ -30,8 +34,11 @@ export const applyNagAcknowledgements = (stack: OffboardingStack) => {
       "Written by CDK's sqs grantSendMessages for a queue encrypted with a customer-managed key: SQS needs the " +
       "ReEncrypt*/GenerateDataKey* family to encrypt messages the worker sends to the DLQ. The statement's only " +
       "resource is the queue's own key.";
-    for (const action of ["kms:ReEncrypt*", "kms:GenerateDataKey*"]) {
-      Validations.of(stack.worker.lambda.role).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
+    const senders = [stack.worker.lambda.role, stack.poller?.handler.role, stack.eventHook?.handler.role];
+    for (const role of senders.filter((r) => r !== undefined)) {
+      for (const action of ["kms:ReEncrypt*", "kms:GenerateDataKey*"]) {
+        Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
+      }
     }
   }
 
@@ -43,5 +50,39 @@ export const applyNagAcknowledgements = (stack: OffboardingStack) => {
         "Written by the CDK provider framework (lambda.grantInvoke): the framework may invoke only its own onEvent " +
         "function, and `:*` covers that one function's versions and aliases. No other resource or action.",
     });
+  }
+
+  acknowledgeOffboardSources(stack);
+};
+
+/** The poller's and the event hook's functions (absent with source "stream" and no event hook). */
+const offboardSourceFunctions = (stack: OffboardingStack) => [
+  stack.poller?.handler.function,
+  stack.eventHook?.handler.function,
+  stack.eventHook?.registrationHandler?.function,
+];
+
+const acknowledgeOffboardSources = (stack: OffboardingStack) => {
+  const stackOf = Stack.of(stack);
+  const invokeOwnVersions = (role: IConstruct, fn: IConstruct, who: string) =>
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${stackOf.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`,
+      reason: `Written by CDK (lambda.grantInvoke) for ${who}: it may invoke only that one function, and \`:*\` covers the function's versions and aliases. No other resource or action.`,
+    });
+  if (stack.poller !== undefined) {
+    // EventBridge Scheduler's role for the Lambda target is a singleton at stack scope.
+    for (const child of stackOf.node.children) {
+      if (child.node.id.startsWith("SchedulerRoleForTarget")) {
+        invokeOwnVersions(child, stack.poller.handler.function, "the EventBridge Scheduler schedule of the poller");
+      }
+    }
+  }
+  const hook = stack.eventHook;
+  if (hook?.registrationFrameworkRole !== undefined && hook.registrationHandler !== undefined) {
+    invokeOwnVersions(
+      hook.registrationFrameworkRole,
+      hook.registrationHandler.function,
+      "the provider framework of the event hook registration",
+    );
   }
 };

@@ -24,7 +24,8 @@ export interface OffboardingAlarmsProps {
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
   readonly worker: lambda.IFunction;
-  readonly rule: events.IRule;
+  /** The partner-bus rule; absent when the stack has no log stream (source "poll"). */
+  readonly rule?: events.IRule | undefined;
   /** Send alarm and OK notifications to this topic. */
   readonly topic?: sns.ITopic;
   /** Create an encrypted topic (when `topic` is not given). @default false */
@@ -42,8 +43,8 @@ export class OffboardingAlarms extends Construct {
   public readonly oldestMessageAlarm: cloudwatch.Alarm;
   public readonly workerErrorsAlarm: cloudwatch.Alarm;
   public readonly workerThrottlesAlarm: cloudwatch.Alarm;
-  public readonly ruleFailedInvocationsAlarm: cloudwatch.Alarm;
-  public readonly ruleDlqFailuresAlarm: cloudwatch.Alarm;
+  public readonly ruleFailedInvocationsAlarm: cloudwatch.Alarm | undefined;
+  public readonly ruleDlqFailuresAlarm: cloudwatch.Alarm | undefined;
   /** Routed events whose route names a sink that is not configured (retried, then dead-lettered). */
   public readonly sinkInactiveAlarm: cloudwatch.Alarm;
   public readonly alarms: ReadonlyArray<cloudwatch.Alarm>;
@@ -89,23 +90,31 @@ export class OffboardingAlarms extends Construct {
       alarmDescription: "offboard: the worker Lambda was throttled (account concurrency exhausted).",
       metric: props.worker.metricThrottles(sumOverPeriod),
     });
-    const ruleMetric = (metricName: string) =>
+    const rule = props.rule;
+    const ruleMetric = (r: events.IRule, metricName: string) =>
       new cloudwatch.Metric({
         namespace: "AWS/Events",
         metricName,
-        dimensionsMap: { RuleName: props.rule.ruleName },
+        dimensionsMap: { RuleName: r.ruleName },
         ...sumOverPeriod,
       });
-    this.ruleFailedInvocationsAlarm = new cloudwatch.Alarm(this, "RuleTargetFailures", {
-      ...atLeastOne,
-      alarmDescription: "offboard: EventBridge failed to deliver Okta events to the queue (they go to the DLQ).",
-      metric: ruleMetric("FailedInvocations"),
-    });
-    this.ruleDlqFailuresAlarm = new cloudwatch.Alarm(this, "RuleDlqFailures", {
-      ...atLeastOne,
-      alarmDescription: "offboard: EventBridge could not even write failed events to the DLQ: events are being lost.",
-      metric: ruleMetric("InvocationsFailedToBeSentToDlq"),
-    });
+    this.ruleFailedInvocationsAlarm =
+      rule === undefined
+        ? undefined
+        : new cloudwatch.Alarm(this, "RuleTargetFailures", {
+            ...atLeastOne,
+            alarmDescription: "offboard: EventBridge failed to deliver Okta events to the queue (they go to the DLQ).",
+            metric: ruleMetric(rule, "FailedInvocations"),
+          });
+    this.ruleDlqFailuresAlarm =
+      rule === undefined
+        ? undefined
+        : new cloudwatch.Alarm(this, "RuleDlqFailures", {
+            ...atLeastOne,
+            alarmDescription:
+              "offboard: EventBridge could not even write failed events to the DLQ: events are being lost.",
+            metric: ruleMetric(rule, "InvocationsFailedToBeSentToDlq"),
+          });
     this.sinkInactiveAlarm = new cloudwatch.Alarm(this, "SinkInactive", {
       ...atLeastOne,
       alarmDescription:
@@ -123,8 +132,8 @@ export class OffboardingAlarms extends Construct {
       this.oldestMessageAlarm,
       this.workerErrorsAlarm,
       this.workerThrottlesAlarm,
-      this.ruleFailedInvocationsAlarm,
-      this.ruleDlqFailuresAlarm,
+      ...(this.ruleFailedInvocationsAlarm !== undefined ? [this.ruleFailedInvocationsAlarm] : []),
+      ...(this.ruleDlqFailuresAlarm !== undefined ? [this.ruleDlqFailuresAlarm] : []),
       this.sinkInactiveAlarm,
     ];
 

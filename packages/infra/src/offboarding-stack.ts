@@ -11,8 +11,10 @@ import { DEFAULTS } from "./defaults.ts";
 import { applyNagAcknowledgements } from "./nag-suppressions.ts";
 import { OffboardingAlarms } from "./offboarding-alarms.ts";
 import { OffboardingWorker } from "./offboarding-worker.ts";
+import { OktaEventHookReceiver } from "./okta-event-hook.ts";
 import { OktaEventIngest } from "./okta-event-ingest.ts";
 import { OktaLogStream } from "./okta-log-stream.ts";
+import { OktaSystemLogPoller } from "./okta-poller.ts";
 
 export interface OffboardingStackProps extends StackProps {
   readonly config: OffboardConfig;
@@ -23,10 +25,15 @@ export class OffboardingStack extends Stack {
   public readonly secret: secretsmanager.ISecret;
   /** Undefined when the stream is managed elsewhere (`existingEventSourceName`). */
   public readonly logStream: OktaLogStream | undefined;
-  public readonly partnerEventSourceName: string;
+  /** Undefined with source "poll" (no log stream). */
+  public readonly partnerEventSourceName: string | undefined;
   public readonly ingest: OktaEventIngest;
   public readonly worker: OffboardingWorker;
   public readonly alarms: OffboardingAlarms;
+  /** The System Log poller (source "poll" or "stream+poll"). */
+  public readonly poller: OktaSystemLogPoller | undefined;
+  /** The Event Hook receiver (when `eventHookSecretArn` is set). */
+  public readonly eventHook: OktaEventHookReceiver | undefined;
 
   constructor(scope: Construct, id: string, props: OffboardingStackProps) {
     super(scope, id, {
@@ -37,7 +44,11 @@ export class OffboardingStack extends Stack {
     this.config = config;
     this.secret = secretsmanager.Secret.fromSecretCompleteArn(this, "Secret", config.secretArn);
 
-    if (config.existingEventSourceName !== undefined) {
+    const source = config.source ?? "stream+poll";
+    if (source === "poll") {
+      this.logStream = undefined;
+      this.partnerEventSourceName = undefined;
+    } else if (config.existingEventSourceName !== undefined) {
       this.logStream = undefined;
       this.partnerEventSourceName = config.existingEventSourceName;
     } else {
@@ -63,7 +74,7 @@ export class OffboardingStack extends Stack {
         .filter((a) => a.length > 0),
     });
     // Okta creates the partner event source when the stream is created; the bus can only follow it.
-    if (this.logStream !== undefined) this.ingest.eventBus.node.addDependency(this.logStream.customResource);
+    if (this.logStream !== undefined) this.ingest.eventBus?.node.addDependency(this.logStream.customResource);
 
     this.worker = new OffboardingWorker(this, "Worker", {
       queue: this.ingest.queue,
@@ -96,7 +107,37 @@ export class OffboardingStack extends Stack {
       ...(config.alarmEmail === undefined ? {} : { notificationEmails: [config.alarmEmail] }),
     });
 
-    new CfnOutput(this, "EventBusName", { value: this.ingest.eventBus.eventBusName });
+    this.poller =
+      source === "stream"
+        ? undefined
+        : new OktaSystemLogPoller(this, "Poller", {
+            oktaOrgUrl: config.oktaOrgUrl,
+            oktaSecret: this.secret,
+            queue: this.ingest.queue,
+            ledgerTable: this.worker.ledgerTable,
+            ...(this.logStream !== undefined
+              ? { logStream: { id: this.logStream.logStreamId } }
+              : source === "stream+poll"
+                ? { logStream: { name: config.logStreamName ?? DEFAULTS.logStreamName } }
+                : {}),
+            ...(config.autoReactivateStream === "true" ? { autoReactivateWith: this.secret } : {}),
+            ...(this.alarms.topic !== undefined ? { alarmTopic: this.alarms.topic } : {}),
+          });
+    this.eventHook =
+      config.eventHookSecretArn === undefined
+        ? undefined
+        : new OktaEventHookReceiver(this, "EventHook", {
+            oktaOrgUrl: config.oktaOrgUrl,
+            queue: this.ingest.queue,
+            hookSecret: secretsmanager.Secret.fromSecretCompleteArn(this, "EventHookSecret", config.eventHookSecretArn),
+            adminSecret: this.secret,
+            ...(this.alarms.topic !== undefined ? { alarmTopic: this.alarms.topic } : {}),
+          });
+
+    if (this.ingest.eventBus !== undefined) {
+      new CfnOutput(this, "EventBusName", { value: this.ingest.eventBus.eventBusName });
+    }
+    if (this.eventHook !== undefined) new CfnOutput(this, "EventHookUrl", { value: this.eventHook.url });
     new CfnOutput(this, "QueueUrl", { value: this.ingest.queue.queueUrl });
     new CfnOutput(this, "DeadLetterQueueUrl", { value: this.ingest.deadLetterQueue.queueUrl });
     new CfnOutput(this, "LedgerTableName", { value: this.worker.ledgerTable.tableName });

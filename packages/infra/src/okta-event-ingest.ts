@@ -18,8 +18,11 @@ import { DEFAULTS } from "./defaults.ts";
 export type QueueEncryption = "SQS_MANAGED" | "KMS";
 
 export interface OktaEventIngestProps {
-  /** `aws.partner/okta.com/<org>/<eventSourceName>`: Okta creates it when the log stream is created. */
-  readonly partnerEventSourceName: string;
+  /**
+   * `aws.partner/okta.com/<org>/<eventSourceName>`: Okta creates it when the log stream is created.
+   * Absent when events arrive only through offboard's own sources (poller, event hook): no bus, no rule.
+   */
+  readonly partnerEventSourceName?: string | undefined;
   /**
    * SQS-managed SSE (default; no key to manage, EventBridge can write without key policy changes) or a
    * customer-managed KMS key (created with rotation unless `encryptionKey` is given).
@@ -59,8 +62,10 @@ export const toCdkEventPattern = (pattern: CorePattern): events.EventPattern => 
 });
 
 export class OktaEventIngest extends Construct {
-  public readonly eventBus: events.EventBus;
-  public readonly rule: events.Rule;
+  /** Undefined without a partner event source (source "poll"). */
+  public readonly eventBus: events.EventBus | undefined;
+  /** Undefined without a partner event source (source "poll"). */
+  public readonly rule: events.Rule | undefined;
   public readonly queue: sqs.Queue;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly encryptionKey: kms.IKey | undefined;
@@ -69,7 +74,7 @@ export class OktaEventIngest extends Construct {
 
   constructor(scope: Construct, id: string, props: OktaEventIngestProps) {
     super(scope, id);
-    if (!Token.isUnresolved(props.partnerEventSourceName)) {
+    if (props.partnerEventSourceName !== undefined && !Token.isUnresolved(props.partnerEventSourceName)) {
       if (!props.partnerEventSourceName.startsWith(OKTA_PARTNER_SOURCE_PREFIX)) {
         throw new Error(
           `partnerEventSourceName must start with ${OKTA_PARTNER_SOURCE_PREFIX}, got ${JSON.stringify(props.partnerEventSourceName)}`,
@@ -109,6 +114,11 @@ export class OktaEventIngest extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
     });
 
+    if (props.partnerEventSourceName === undefined) {
+      this.eventBus = undefined;
+      this.rule = undefined;
+      return;
+    }
     // The bus name must equal the partner event source name; creating it associates the source.
     this.eventBus = new events.EventBus(this, "PartnerBus", { eventSourceName: props.partnerEventSourceName });
 

@@ -3,7 +3,7 @@
  * on: the rule selects exactly core's catalogue, nothing is lost (redrive, target DLQ, retention),
  * encryption and TLS, batch item failures, visibility timeout, least privilege, and zero cdk-nag findings.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { oktaEventPattern } from "@offboard/core";
@@ -220,18 +220,20 @@ describe("IAM", () => {
     expect(wildcards).toEqual([]);
   });
 
-  it("uses a wildcard resource only for the provider framework invoking its own handler's versions", () => {
+  it("uses a wildcard resource only for a framework or schedule invoking its own function's versions", () => {
     const wildcardResources = statements().flatMap(([id, st]) =>
       asArray(st.Resource)
         .filter((r) => JSON.stringify(r).includes("*"))
         .map((r) => `${id}: ${JSON.stringify(r)} (${asArray(st.Action).join(",")})`),
     );
     const handlerId = s.stack.getLogicalId(s.stack.logStream!.handler.function.node.defaultChild as never);
+    const pollerId = s.stack.getLogicalId(s.stack.poller!.handler.function.node.defaultChild as never);
 
     expect(wildcardResources).toEqual([
       expect.stringMatching(
         new RegExp(`^OktaLogStreamFrameworkRole.*${handlerId}.*:\\*.*\\(lambda:InvokeFunction\\)$`),
       ),
+      expect.stringMatching(new RegExp(`^SchedulerRoleForTarget.*${pollerId}.*:\\*.*\\(lambda:InvokeFunction\\)$`)),
     ]);
   });
 
@@ -298,7 +300,7 @@ describe("alarms", () => {
     });
   });
 
-  it("alarms on oldest message age, worker errors and throttles, and rule target failures", () => {
+  it("alarms on oldest message age, worker errors and throttles, rule target failures, and the poller and log stream", () => {
     const metrics = resourcesOfType(s.template, "AWS::CloudWatch::Alarm").map(([, a]) => a.Properties?.MetricName);
 
     expect(metrics.sort()).toEqual(
@@ -310,6 +312,11 @@ describe("alarms", () => {
         "FailedInvocations",
         "InvocationsFailedToBeSentToDlq",
         "Throttles",
+        // The System Log poller (default source "stream+poll"): its errors, that it runs, the stream's health.
+        "Errors",
+        "Invocations",
+        "LogStreamDeactivations",
+        "LogStreamInactive",
       ].sort(),
     );
   });
@@ -347,6 +354,25 @@ describe("bundling", () => {
     expect(code).toMatch(/export\s*\{[^}]*handler/);
     // better-sqlite3 is external (native, CLI-only): the bundle may load it lazily, never import it statically.
     expect(code).not.toMatch(/import[^()]*?from\s*["']better-sqlite3["']|import\s*["']better-sqlite3["']/);
+  });
+
+  it("splits the worker: each vendor's client is a chunk of its own that the entry only imports dynamically", () => {
+    const dir = assetDirOf(s, logicalIdOf(s.stack.worker.lambda.function));
+    const entry = readFileSync(path.join(dir, "index.mjs"), "utf8");
+    const chunks = readdirSync(path.join(dir, "chunks")).filter((f) => f.endsWith(".mjs"));
+    const chunkText = (needle: string) =>
+      chunks.filter((f) => readFileSync(path.join(dir, "chunks", f), "utf8").includes(needle));
+
+    // jira.js and @slack/web-api are in chunks reached only through import("./chunks/…").
+    const jiraChunks = chunkText("/rest/api/3/");
+    const slackChunks = chunkText("slack_webapi_platform_error");
+    expect(jiraChunks.length).toBeGreaterThan(0);
+    expect(slackChunks.length).toBeGreaterThan(0);
+    for (const chunk of [...jiraChunks, ...slackChunks]) {
+      expect(entry).toContain(`import("./chunks/${chunk}")`);
+      expect(entry).not.toMatch(new RegExp(`from\\s*["']\\./chunks/${chunk.replace(".", "\\.")}["']`));
+    }
+    expect(entry).not.toContain("zod");
   });
 });
 

@@ -5,9 +5,29 @@
  *
  * @packageDocumentation
  */
+
+export {
+  deliverEventHook,
+  type FakeEventHook,
+  type FakeLogEvent,
+  type FakeOkta,
+  type FakeStream,
+  fakeLogEvent,
+  type RecordedCall,
+  startFakeOkta,
+} from "./fake-okta.ts";
 export { describeLedgerContract, type LedgerLayerFactory } from "./ledger-contract.ts";
 export { type Handler, type Loopback, type RecordedRequest, type Reply, startLoopback } from "./loopback.ts";
-export { freePort, type Moto, type MotoFixture, motoAvailable, startMoto, useMoto } from "./moto.ts";
+export {
+  freePort,
+  type Moto,
+  type MotoFixture,
+  motoAvailable,
+  motoGlobalSetup,
+  type SharedMoto,
+  startMoto,
+  useMoto,
+} from "./moto.ts";
 export {
   BASE_TIME,
   type DeliveryContextSpec,

@@ -236,6 +236,119 @@ export const describeLedgerContract = (name: string, makeLayer: LedgerLayerFacto
       expect(claims.filter((c) => c._tag === "Busy")).toHaveLength(15);
     });
 
+    it("claims every free sink of an event at once and answers for each taken one", async () => {
+      const eventId = unique("event");
+      const receipt = receiptFor("jira", "IT-11");
+      const claims = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          const jira = expectClaimed(yield* ledger.claim(eventId, "jira", LONG_LEASE_MS));
+          yield* ledger.complete(eventId, "jira", jira.token, receipt);
+          const hris = expectClaimed(yield* ledger.claim(eventId, "hris", LONG_LEASE_MS));
+          const all = yield* ledger.claimAll(eventId, ["slack", "jira", "hris", "webhook"], LONG_LEASE_MS);
+          return { all, hris };
+        }),
+      );
+      expectClaimed(claims.all.get("slack")!);
+      expectClaimed(claims.all.get("webhook")!);
+      expect(claims.all.get("jira")).toEqual({ _tag: "Completed", receipt });
+      expect(claims.all.get("hris")).toEqual({ _tag: "Busy", leaseUntil: claims.hris.leaseUntil });
+      expect(claims.all.size).toBe(4);
+    });
+
+    it("grants each sink of an event to exactly one of many concurrent claims of all its sinks", async () => {
+      const eventId = unique("event");
+      const sinks = ["slack", "jira"];
+      const rounds = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          return yield* Effect.all(
+            Array.from({ length: 8 }, () => ledger.claimAll(eventId, sinks, LONG_LEASE_MS)),
+            { concurrency: "unbounded" },
+          );
+        }),
+      );
+      for (const sink of sinks) {
+        expect(rounds.filter((claims) => claims.get(sink)?._tag === "Claimed")).toHaveLength(1);
+        expect(rounds.filter((claims) => claims.get(sink)?._tag === "Busy")).toHaveLength(7);
+      }
+    });
+
+    it("settles an event at once: receipts recorded, failed leases given back", async () => {
+      const eventId = unique("event");
+      const receipt = receiptFor("slack", "1762160412.000300");
+      const [afterwards, slackAgain] = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          const claims = yield* ledger.claimAll(eventId, ["slack", "jira"], LONG_LEASE_MS);
+          const token = expectClaimed(claims.get("slack")!).token;
+          yield* ledger.settle(eventId, [
+            { sink: "slack", token, receipt },
+            { sink: "jira", token: expectClaimed(claims.get("jira")!).token },
+          ]);
+          const afterwards = yield* ledger.claimAll(eventId, ["slack", "jira"], LONG_LEASE_MS);
+          return [afterwards, yield* ledger.claim(eventId, "slack", LONG_LEASE_MS)] as const;
+        }),
+      );
+      expect(afterwards.get("slack")).toEqual({ _tag: "Completed", receipt });
+      expectClaimed(afterwards.get("jira")!);
+      expect(slackAgain).toEqual({ _tag: "Completed", receipt });
+    });
+
+    it("records the receipts of a settlement even when one of its releases comes too late", async () => {
+      const eventId = unique("event");
+      const receipt = receiptFor("slack", "1762160412.000400");
+      const [jiraNow, slackNow, current] = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          const stale = yield* ledger.claimAll(eventId, ["slack", "jira"], SHORT_LEASE_MS);
+          yield* waitForExpiry;
+          const current = expectClaimed(yield* ledger.claim(eventId, "jira", LONG_LEASE_MS));
+          yield* ledger.settle(eventId, [
+            { sink: "slack", token: expectClaimed(stale.get("slack")!).token, receipt },
+            { sink: "jira", token: expectClaimed(stale.get("jira")!).token },
+          ]);
+          return [
+            yield* ledger.claim(eventId, "jira", LONG_LEASE_MS),
+            yield* ledger.claim(eventId, "slack", LONG_LEASE_MS),
+            current,
+          ] as const;
+        }),
+      );
+      expect(jiraNow).toEqual({ _tag: "Busy", leaseUntil: current.leaseUntil });
+      expect(slackNow).toEqual({ _tag: "Completed", receipt });
+    });
+
+    it("keeps the first receipt when a delivery is recorded twice", async () => {
+      const eventId = unique("event");
+      const first = receiptFor("jira", "IT-21");
+      const found = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          const claimed = expectClaimed(yield* ledger.claim(eventId, "jira", LONG_LEASE_MS));
+          yield* ledger.settle(eventId, [{ sink: "jira", token: claimed.token, receipt: first }]);
+          yield* ledger.settle(eventId, [{ sink: "jira", token: claimed.token, receipt: receiptFor("jira", "IT-22") }]);
+          return yield* ledger.claim(eventId, "jira", LONG_LEASE_MS);
+        }),
+      );
+      expect(found).toEqual({ _tag: "Completed", receipt: first });
+    });
+
+    it("reads the cases of many subjects at once, leaving out those it has never seen", async () => {
+      const records = Array.from({ length: 120 }, () => caseRecord(unique("00u")));
+      const unknown = unique("00u");
+      const found = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          yield* Effect.forEach(records, (r) => ledger.putCase(r), { discard: true });
+          return yield* ledger.getCases([...records.map((r) => r.subjectId), unknown, records[0]!.subjectId]);
+        }),
+      );
+      expect(found.size).toBe(records.length);
+      for (const r of records) expect(found.get(r.subjectId)).toEqual(r);
+      expect(found.has(unknown)).toBe(false);
+    });
+
     it("has no case for a subject it has never seen", async () => {
       const found = await run(DeliveryLedger.use((ledger) => ledger.getCase(unique("00u"))));
       expect(found).toBeUndefined();

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createServer as createHttpServer, request as httpRequest, type Server } from "node:http";
 import { createServer } from "node:net";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 
 /** A running moto_server (a local AWS API emulator) on 127.0.0.1. */
 export interface Moto {
@@ -107,7 +107,27 @@ export const startMoto = async (): Promise<Moto> => {
     await new Promise((r) => setTimeout(r, 100));
   }
   const proxy = await serialisingProxy(port);
-  const endpoint = `http://127.0.0.1:${proxy.port}`;
+  return motoAt(`http://127.0.0.1:${proxy.port}`, {
+    reset: async (endpoint) => {
+      await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        proxy.server.closeAllConnections();
+        proxy.server.close();
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+        setTimeout(() => child.kill("SIGKILL"), 3000).unref();
+      }),
+  });
+};
+
+/** A `Moto` for a server (or proxy) already answering at `endpoint`. */
+const motoAt = (
+  endpoint: string,
+  ops: { readonly reset: (endpoint: string) => Promise<void>; readonly stop: () => Promise<void> },
+): Moto => {
   const region = "us-east-1";
   const credentials = { accessKeyId: "testing", secretAccessKey: "testing" };
   return {
@@ -121,19 +141,46 @@ export const startMoto = async (): Promise<Moto> => {
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     },
-    reset: async () => {
-      await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
-    },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        proxy.server.closeAllConnections();
-        proxy.server.close();
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-        setTimeout(() => child.kill("SIGKILL"), 3000).unref();
-      }),
+    reset: () => ops.reset(endpoint),
+    stop: ops.stop,
   };
+};
+
+/** What a vitest `globalSetup` provides to every test file of a run: the endpoint of one shared moto. */
+export interface SharedMoto {
+  readonly endpoint: string;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    offboardMoto: SharedMoto;
+  }
+}
+
+/**
+ * A vitest `globalSetup` that starts moto_server once for the whole run (instead of once per file) and
+ * provides its endpoint; `useMoto()` then connects to it. Test files share it, so they use names of
+ * their own (no `reset`). In a package's vitest config:
+ * `globalSetup: ["test/global-setup.ts"]`, that file re-exporting this as its default.
+ */
+export const motoGlobalSetup = async (project: {
+  provide: (key: "offboardMoto", value: SharedMoto) => void;
+}): Promise<() => Promise<void>> => {
+  const moto = await startMoto();
+  project.provide("offboardMoto", { endpoint: moto.endpoint });
+  return () => moto.stop();
+};
+
+/** The run's shared moto, when a globalSetup provided one. */
+const sharedMoto = (): Moto | undefined => {
+  const shared = inject("offboardMoto") as SharedMoto | undefined;
+  if (shared === undefined) return undefined;
+  return motoAt(shared.endpoint, {
+    reset: () =>
+      Promise.reject(new Error("this moto is shared by every test file of the run: use names of your own, not reset")),
+    // The globalSetup stops it after the run.
+    stop: async () => {},
+  });
 };
 
 /** What `useMoto()` hands a test file; read its fields inside tests and hooks (moto starts in `beforeAll`). */
@@ -150,8 +197,9 @@ export interface MotoFixture {
 }
 
 /**
- * The one moto setup for a vitest file: starts moto_server before the file's tests, and after them
- * destroys the clients made through it, restores the environment and stops the server.
+ * The one moto setup for a vitest file: connects to the run's shared moto (`motoGlobalSetup`) or else
+ * starts moto_server before the file's tests, and after them destroys the clients made through it,
+ * restores the environment and stops the server it started.
  */
 export const useMoto = (): MotoFixture => {
   let running: Moto | undefined;
@@ -162,7 +210,7 @@ export const useMoto = (): MotoFixture => {
     return running;
   };
   beforeAll(async () => {
-    running = await startMoto();
+    running = sharedMoto() ?? (await startMoto());
   }, 60_000);
   afterAll(async () => {
     for (const c of clients.splice(0)) c.destroy();

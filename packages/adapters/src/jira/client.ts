@@ -1,8 +1,11 @@
 import { Redacted } from "effect";
 // The version3 entry point alone: the root one also pulls in the Agile, Service Desk and v2 clients.
-import { Version3Client } from "jira.js/version3";
+import type { Version3Client } from "jira.js/version3";
 import { userLabel } from "./issue.ts";
 import type { JiraSettings } from "./settings.ts";
+
+/** The jira.js client, loaded and built on first use, then kept. */
+export type LazyJiraClient = () => Promise<Version3Client>;
 
 /**
  * The jira.js client the sink uses: basic auth (email + API token), per-request timeout. axios's own
@@ -10,13 +13,28 @@ import type { JiraSettings } from "./settings.ts";
  * text, Authorization header included, instead of tunnelling. Proxies go through Node's own support
  * (NODE_USE_ENV_PROXY=1 with HTTPS_PROXY / NO_PROXY), like the fetch-based Slack and BambooHR clients;
  * docs/configuration.md#proxies.
+ *
+ * jira.js (with axios and zod, most of the vendor code) is imported on the first call: a dynamic import,
+ * its own chunk in the Lambda bundle, so a batch of suspensions never loads it.
  */
-export const makeJiraClient = (settings: JiraSettings): Version3Client =>
-  new Version3Client({
-    host: settings.baseUrl,
-    authentication: { basic: { email: settings.email, apiToken: Redacted.value(settings.apiToken) } },
-    baseRequestConfig: { timeout: settings.timeoutMs, proxy: false },
-  });
+export const makeJiraClient = (settings: JiraSettings): LazyJiraClient => {
+  let client: Promise<Version3Client> | undefined;
+  return () => {
+    client ??= import("jira.js/version3").then(
+      ({ Version3Client }) =>
+        new Version3Client({
+          host: settings.baseUrl,
+          authentication: { basic: { email: settings.email, apiToken: Redacted.value(settings.apiToken) } },
+          baseRequestConfig: { timeout: settings.timeoutMs, proxy: false },
+        }),
+    );
+    // A failed import is tried again on the next call.
+    client.catch(() => {
+      client = undefined;
+    });
+    return client;
+  };
+};
 
 /** Quotes a JQL string literal. */
 export const jqlString = (s: string): string => `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;

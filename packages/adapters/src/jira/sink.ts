@@ -10,8 +10,7 @@ import {
 } from "@offboard/core";
 import { Clock, Duration, Effect, Schedule } from "effect";
 import type { Version3Models, Version3Parameters } from "jira.js";
-import type { Version3Client } from "jira.js/version3";
-import { duplicateGuardJql, makeJiraClient } from "./client.ts";
+import { duplicateGuardJql, type LazyJiraClient, makeJiraClient } from "./client.ts";
 import { classifyJiraError, neverSent } from "./errors.ts";
 import { buildJiraComment, buildJiraIssueFields, JIRA_PROPERTY_KEY, offboardProperty } from "./issue.ts";
 import { JIRA_SINK, type JiraSettings } from "./settings.ts";
@@ -33,7 +32,7 @@ interface SearchIssue {
 
 /** What every Jira call needs: the client, the settings, and the browse URL of an issue. */
 interface Jira {
-  readonly client: Version3Client;
+  readonly client: LazyJiraClient;
   readonly settings: JiraSettings;
   readonly browse: (key: string) => string;
 }
@@ -68,8 +67,8 @@ const retrying = <A>(
 
 /** The issue this event already created, if any: found by label, confirmed by the property. */
 const findExisting = (j: Jira, event: OffboardingEvent) =>
-  call("search (duplicate guard)", () =>
-    j.client.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({
+  call("search (duplicate guard)", async () =>
+    (await j.client()).issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({
       jql: duplicateGuardJql(j.settings.projectKey, event.subject.id),
       fields: ["summary"],
       properties: [JIRA_PROPERTY_KEY],
@@ -94,8 +93,8 @@ const findExisting = (j: Jira, event: OffboardingEvent) =>
 const createIssue = (j: Jira, event: OffboardingEvent, ctx: DeliveryContext) =>
   retrying(
     j.settings,
-    call("create issue", () =>
-      j.client.issues.createIssue({
+    call("create issue", async () =>
+      (await j.client()).issues.createIssue({
         fields: buildJiraIssueFields(event, ctx, j.settings) as unknown as Version3Parameters.CreateIssue["fields"],
         properties: [{ key: JIRA_PROPERTY_KEY, value: offboardProperty(event) }],
       }),
@@ -149,7 +148,7 @@ const transition = (j: Jira, key: string, name: string) =>
   Effect.gen(function* () {
     const res = yield* retrying(
       j.settings,
-      call("get transitions", () => j.client.issues.getTransitions({ issueIdOrKey: key })),
+      call("get transitions", async () => (await j.client()).issues.getTransitions({ issueIdOrKey: key })),
     );
     const wanted = name.trim().toLowerCase();
     const t = (res.transitions ?? []).find((x) => x.name?.trim().toLowerCase() === wanted);
@@ -157,7 +156,9 @@ const transition = (j: Jira, key: string, name: string) =>
     const id = t.id;
     yield* retrying(
       j.settings,
-      call("transition issue", () => j.client.issues.doTransition({ issueIdOrKey: key, transition: { id } })),
+      call("transition issue", async () =>
+        (await j.client()).issues.doTransition({ issueIdOrKey: key, transition: { id } }),
+      ),
     );
     return true;
   });
@@ -212,8 +213,8 @@ const commentOn = Effect.fnUntraced(function* (
   const applied = name !== undefined && action === "close" ? yield* transition(j, key, name) : undefined;
   const comment = yield* retrying(
     j.settings,
-    call("add comment", () =>
-      j.client.issueComments.addComment({
+    call("add comment", async () =>
+      (await j.client()).issueComments.addComment({
         issueIdOrKey: key,
         comment: buildJiraComment(
           event,

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   CreateTableCommand,
-  DeleteItemCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
   DynamoDBClient,
@@ -12,7 +12,14 @@ import {
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
-import { type CaseRecord, type Claim, DeliveryLedger, LedgerError, type Receipt } from "@offboard/core";
+import {
+  type CaseRecord,
+  type Claim,
+  DeliveryLedger,
+  LedgerError,
+  type Receipt,
+  type Settlement,
+} from "@offboard/core";
 import { Clock, Duration, Effect, Layer } from "effect";
 
 /**
@@ -22,11 +29,21 @@ import { Clock, Duration, Effect, Layer } from "effect";
  * One table, agreed with the CDK stack: partition key `pk` (S), sort key `sk` (S), TTL attribute
  * `expiresAt` (epoch seconds), on-demand capacity.
  *
- * - Delivery of event E to sink S: `pk = delivery#E`, `sk = sink#S`, with `state` (`leased` | `done`),
- *   `token`, `leaseUntil` (epoch ms), `attempts`, and once done `receipt` (JSON) and `completedAt`.
- *   A claim is one conditional UpdateItem: it succeeds only when no item exists or the existing lease has
- *   expired, so two workers can never both hold (E, S); a crashed attempt's lease simply runs out.
- * - Case of subject user U: `pk = case#U`, `sk = case`, with the CaseRecord as JSON in `record`.
+ * - Deliveries of event E: one item, `pk = event#E`, `sk = sinks`, with one map attribute per sink
+ *   (`sink:slack`, `sink:jira`, ...) holding `state` (`leased` | `done`), `token`, `leaseUntil` (epoch
+ *   ms) and once done `receipt` (JSON) and `completedAt`. Claiming all of an event's sinks is one
+ *   conditional UpdateItem that succeeds only when each slot is missing or its lease has expired, so two
+ *   workers can never both hold (E, S); when the condition fails, DynamoDB hands the item back
+ *   (ReturnValuesOnConditionCheckFailure) and the free slots are claimed in a second write. Recording
+ *   the results (receipts, released leases) is one more UpdateItem. A crashed attempt's lease simply
+ *   runs out.
+ * - Case of subject user U: `pk = case#U`, `sk = case`, with the CaseRecord as JSON in `record`; the
+ *   cases of a batch are read with one BatchGetItem (100 keys a request), written one conditional
+ *   PutItem each.
+ *
+ * So a routed event costs three writes, and its batch one read, whatever the number of sinks. Items of
+ * the one-item-per-(event, sink) layout of offboard 0.1 (`pk = delivery#E`) are not read: drain the queue
+ * before upgrading (docs/operations.md).
  *
  * Every failure is a LedgerError. Throttling, network and 5xx are transient (the record is redelivered
  * later; nothing is delivered without a claim). A request DynamoDB refuses as invalid
@@ -65,10 +82,8 @@ const ledgerError = (action: string, tableName: string) => (cause: unknown) =>
     ...(PERMANENT.has(errorName(cause)) && { permanent: true }),
   });
 
-const deliveryKey = (eventId: string, sink: string): Item => ({
-  pk: { S: `delivery#${eventId}` },
-  sk: { S: `sink#${sink}` },
-});
+/** The one item per event that holds every sink's claim and receipt. */
+const eventKey = (eventId: string): Item => ({ pk: { S: `event#${eventId}` }, sk: { S: "sinks" } });
 const caseKey = (subjectId: string): Item => ({ pk: { S: `case#${subjectId}` }, sk: { S: "case" } });
 
 const num = (v: AttributeValue | undefined): number | undefined => (v?.N === undefined ? undefined : Number(v.N));
@@ -77,6 +92,21 @@ const parseJson = <A>(v: AttributeValue | undefined, what: string): A => {
   if (v?.S === undefined) throw new Error(`ledger item has no ${what}`);
   return JSON.parse(v.S) as A;
 };
+
+/** Attribute name of a sink's slot in the event item. */
+const slotName = (sink: string) => `sink:${sink}`;
+
+/** What a sink's slot says, given the time: a Claim that is not ours, or undefined when it may be claimed. */
+const slotClaim = (slot: AttributeValue | undefined, now: number, where: string): Claim | undefined => {
+  const m = slot?.M;
+  if (m === undefined) return undefined;
+  if (m.state?.S === "done") return { _tag: "Completed", receipt: parseJson<Receipt>(m.receipt, `receipt (${where})`) };
+  const leaseUntil = num(m.leaseUntil) ?? 0;
+  return leaseUntil > now ? { _tag: "Busy", leaseUntil } : undefined;
+};
+
+/** BatchGetItem takes at most 100 keys per request. */
+const BATCH_GET_MAX = 100;
 
 /** The ledger service over one table. Exposed for tests and for callers that manage their own client. */
 export const makeDynamoDbLedger = (
@@ -93,124 +123,219 @@ export const makeDynamoDbLedger = (
     );
   const fail = (action: string) => (e: { cause: unknown }) => ledgerError(action, tableName)(e.cause);
 
-  /** What stands in the way of a claim, read consistently; undefined when the item is gone. */
-  const current = (eventId: string, sink: string) =>
+  /** The event item, read consistently (only when a failed condition did not hand it back). */
+  const readEvent = (eventId: string) =>
     send("GetItem", (abortSignal) =>
-      client.send(new GetItemCommand({ TableName: tableName, Key: deliveryKey(eventId, sink), ConsistentRead: true }), {
+      client.send(new GetItemCommand({ TableName: tableName, Key: eventKey(eventId), ConsistentRead: true }), {
         abortSignal,
       }),
     ).pipe(
+      Effect.map((out) => out.Item),
       Effect.mapError(fail("GetItem")),
-      Effect.flatMap((out) =>
-        Effect.try({
-          try: (): Claim | undefined => {
-            const item = out.Item;
-            if (item === undefined) return undefined;
-            if (item.state?.S === "done")
-              return { _tag: "Completed", receipt: parseJson<Receipt>(item.receipt, "receipt") };
-            return { _tag: "Busy", leaseUntil: num(item.leaseUntil) ?? 0 };
-          },
-          catch: (cause) => ledgerError("GetItem", tableName)(cause),
-        }),
-      ),
     );
 
-  const tryClaim = (eventId: string, sink: string, leaseMs: number, now: number) => {
+  /**
+   * One conditional UpdateItem that leases every sink in `wanted`, on the condition that each is free
+   * (no slot, or a lapsed lease). Resolves the claims when it wrote; otherwise the item as it stood
+   * (DynamoDB hands it back with the failed condition), so the caller can see who holds what.
+   */
+  const tryClaim = (eventId: string, wanted: ReadonlyArray<string>, leaseMs: number, now: number) => {
     const token = randomUUID();
     const leaseUntil = now + leaseMs;
+    const names: Record<string, string> = { "#state": "state", "#until": "leaseUntil" };
+    const sets: Array<string> = [];
+    const conditions: Array<string> = [];
+    wanted.forEach((sink, i) => {
+      names[`#s${i}`] = slotName(sink);
+      sets.push(`#s${i} = :lease`);
+      conditions.push(`(attribute_not_exists(#s${i}) OR (#s${i}.#state = :leased AND #s${i}.#until <= :now))`);
+    });
     return send("UpdateItem", (abortSignal) =>
       client.send(
         new UpdateItemCommand({
           TableName: tableName,
-          Key: deliveryKey(eventId, sink),
-          UpdateExpression:
-            "SET #state = :leased, #token = :token, leaseUntil = :until, expiresAt = :exp, updatedAt = :now ADD attempts :one",
-          ConditionExpression: "attribute_not_exists(pk) OR (#state = :leased AND leaseUntil <= :now)",
-          ExpressionAttributeNames: { "#state": "state", "#token": "token" },
+          Key: eventKey(eventId),
+          UpdateExpression: `SET ${sets.join(", ")}, expiresAt = :exp, updatedAt = :now ADD attempts :one`,
+          ConditionExpression: conditions.join(" AND "),
+          ExpressionAttributeNames: names,
           ExpressionAttributeValues: {
+            ":lease": {
+              M: { state: { S: "leased" }, token: { S: token }, leaseUntil: { N: String(leaseUntil) } },
+            },
             ":leased": { S: "leased" },
-            ":token": { S: token },
-            ":until": { N: String(leaseUntil) },
             ":exp": expiresAt(now),
             ":now": { N: String(now) },
             ":one": { N: "1" },
           },
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),
         { abortSignal },
       ),
     ).pipe(
-      Effect.as({ _tag: "Claimed", token, leaseUntil } as Claim | undefined),
-      Effect.catch((e) => (e.conditionFailed ? current(eventId, sink) : Effect.fail(fail("UpdateItem")(e)))),
+      Effect.as({ claimed: { _tag: "Claimed", token, leaseUntil } as Claim }),
+      Effect.catch((e) => {
+        if (!e.conditionFailed) return Effect.fail(fail("UpdateItem")(e));
+        const item = (e.cause as { Item?: Item }).Item;
+        return item !== undefined ? Effect.succeed({ item }) : Effect.map(readEvent(eventId), (item) => ({ item }));
+      }),
     );
   };
 
-  const claim = Effect.fn("DynamoDbLedger.claim")(function* (eventId: string, sink: string, leaseMs: number) {
-    // The item can vanish between the failed condition and the read (released, or expired by TTL): try again.
-    for (let attempt = 0; attempt < 3; attempt++) {
+  const claimAll = Effect.fn("DynamoDbLedger.claimAll")(function* (
+    eventId: string,
+    sinks: ReadonlyArray<string>,
+    leaseMs: number,
+  ) {
+    const claims = new Map<string, Claim>();
+    let wanted = [...new Set(sinks)];
+    // A failed condition shows which sinks are taken; the rest are tried again (the item may also have
+    // changed or vanished in between: released, or expired by TTL).
+    for (let attempt = 0; attempt < 3 && wanted.length > 0; attempt++) {
       const now = yield* Clock.currentTimeMillis;
-      const result = yield* tryClaim(eventId, sink, leaseMs, now);
-      if (result !== undefined) return result;
+      const result = yield* tryClaim(eventId, wanted, leaseMs, now);
+      if ("claimed" in result) {
+        for (const sink of wanted) claims.set(sink, result.claimed);
+        return claims;
+      }
+      const free: Array<string> = [];
+      for (const sink of wanted) {
+        const taken = yield* Effect.try({
+          try: () => slotClaim(result.item?.[slotName(sink)], now, `${eventId}/${sink}`),
+          catch: (cause) => ledgerError("UpdateItem", tableName)(cause),
+        });
+        if (taken === undefined) free.push(sink);
+        else claims.set(sink, taken);
+      }
+      wanted = free;
     }
-    return yield* new LedgerError({ message: `claim on ${eventId}/${sink} kept racing with other writers` });
+    if (wanted.length > 0) {
+      return yield* new LedgerError({
+        message: `claim on ${eventId}/${wanted.join(",")} kept racing with other writers`,
+      });
+    }
+    return claims;
   });
 
-  const complete = Effect.fn("DynamoDbLedger.complete")(function* (
-    eventId: string,
-    sink: string,
-    _token: string,
-    receipt: Receipt,
-  ) {
-    const now = yield* Clock.currentTimeMillis;
-    // Recorded even when our lease has lapsed: the delivery happened, and forgetting it could repeat it.
-    // The first receipt wins when two attempts both delivered.
-    yield* send("UpdateItem", (abortSignal) =>
+  /** One sink's settlement on its own, with its own condition (after a combined write's condition failed). */
+  const settleOne = (eventId: string, s: Settlement, now: number) =>
+    send("UpdateItem", (abortSignal) =>
       client.send(
-        new UpdateItemCommand({
-          TableName: tableName,
-          Key: deliveryKey(eventId, sink),
-          UpdateExpression:
-            "SET #state = :done, receipt = :receipt, completedAt = :now, expiresAt = :exp, updatedAt = :now REMOVE #token, leaseUntil",
-          ConditionExpression: "attribute_not_exists(#state) OR #state <> :done",
-          ExpressionAttributeNames: { "#state": "state", "#token": "token" },
-          ExpressionAttributeValues: {
-            ":done": { S: "done" },
-            ":receipt": { S: JSON.stringify(receipt) },
-            ":now": { N: String(now) },
-            ":exp": expiresAt(now),
-          },
-        }),
+        s.receipt !== undefined
+          ? new UpdateItemCommand({
+              TableName: tableName,
+              Key: eventKey(eventId),
+              UpdateExpression: "SET #s = :done, expiresAt = :exp, updatedAt = :now",
+              ConditionExpression: "attribute_not_exists(#s) OR #s.#state <> :doneState",
+              ExpressionAttributeNames: { "#s": slotName(s.sink), "#state": "state" },
+              ExpressionAttributeValues: {
+                ":done": doneSlot(s.receipt, now),
+                ":doneState": { S: "done" },
+                ":now": { N: String(now) },
+                ":exp": expiresAt(now),
+              },
+            })
+          : new UpdateItemCommand({
+              TableName: tableName,
+              Key: eventKey(eventId),
+              UpdateExpression: "REMOVE #s SET updatedAt = :now",
+              ConditionExpression: "#s.#state = :leased AND #s.#token = :token",
+              ExpressionAttributeNames: { "#s": slotName(s.sink), "#state": "state", "#token": "token" },
+              ExpressionAttributeValues: {
+                ":leased": { S: "leased" },
+                ":token": { S: s.token },
+                ":now": { N: String(now) },
+              },
+            }),
         { abortSignal },
       ),
     ).pipe(Effect.catch((e) => (e.conditionFailed ? Effect.void : Effect.fail(fail("UpdateItem")(e)))));
+
+  const doneSlot = (receipt: Receipt, now: number): AttributeValue => ({
+    M: { state: { S: "done" }, receipt: { S: JSON.stringify(receipt) }, completedAt: { N: String(now) } },
   });
 
-  const release = Effect.fn("DynamoDbLedger.release")(function* (eventId: string, sink: string, token: string) {
-    yield* send("DeleteItem", (abortSignal) =>
+  const settle = Effect.fn("DynamoDbLedger.settle")(function* (
+    eventId: string,
+    settlements: ReadonlyArray<Settlement>,
+  ) {
+    if (settlements.length === 0) return;
+    const now = yield* Clock.currentTimeMillis;
+    // Recorded even when our lease has lapsed: the delivery happened, and forgetting it could repeat it.
+    // The first receipt wins when two attempts both delivered. A lease is given back only while ours.
+    // DynamoDB refuses names and values an expression does not use: each is added where it is used.
+    const names: Record<string, string> = { "#state": "state" };
+    const values: Record<string, AttributeValue> = { ":now": { N: String(now) }, ":exp": expiresAt(now) };
+    const sets: Array<string> = ["expiresAt = :exp", "updatedAt = :now"];
+    const removes: Array<string> = [];
+    const conditions: Array<string> = [];
+    settlements.forEach((s, i) => {
+      names[`#s${i}`] = slotName(s.sink);
+      if (s.receipt !== undefined) {
+        values[`:d${i}`] = doneSlot(s.receipt, now);
+        values[":doneState"] = { S: "done" };
+        sets.push(`#s${i} = :d${i}`);
+        conditions.push(`(attribute_not_exists(#s${i}) OR #s${i}.#state <> :doneState)`);
+      } else {
+        names["#token"] = "token";
+        values[":leased"] = { S: "leased" };
+        values[`:t${i}`] = { S: s.token };
+        removes.push(`#s${i}`);
+        conditions.push(`(#s${i}.#state = :leased AND #s${i}.#token = :t${i})`);
+      }
+    });
+    const all = yield* send("UpdateItem", (abortSignal) =>
       client.send(
-        new DeleteItemCommand({
+        new UpdateItemCommand({
           TableName: tableName,
-          Key: deliveryKey(eventId, sink),
-          ConditionExpression: "#state = :leased AND #token = :token",
-          ExpressionAttributeNames: { "#state": "state", "#token": "token" },
-          ExpressionAttributeValues: { ":leased": { S: "leased" }, ":token": { S: token } },
+          Key: eventKey(eventId),
+          UpdateExpression: `SET ${sets.join(", ")}${removes.length > 0 ? ` REMOVE ${removes.join(", ")}` : ""}`,
+          ConditionExpression: conditions.join(" AND "),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
         { abortSignal },
       ),
-    ).pipe(Effect.catch((e) => (e.conditionFailed ? Effect.void : Effect.fail(fail("DeleteItem")(e)))));
+    ).pipe(
+      Effect.as(true),
+      Effect.catch((e) => (e.conditionFailed ? Effect.succeed(false) : Effect.fail(fail("UpdateItem")(e)))),
+    );
+    // Someone else got there first for one of them: settle each on its own condition.
+    if (!all) yield* Effect.forEach(settlements, (s) => settleOne(eventId, s, now), { discard: true });
   });
 
-  const getCase = Effect.fn("DynamoDbLedger.getCase")(function* (subjectId: string) {
-    const out = yield* send("GetItem", (abortSignal) =>
-      client.send(new GetItemCommand({ TableName: tableName, Key: caseKey(subjectId), ConsistentRead: true }), {
-        abortSignal,
-      }),
-    ).pipe(Effect.mapError(fail("GetItem")));
-    if (out.Item === undefined) return undefined;
-    const item = out.Item;
-    return yield* Effect.try({
-      try: () => parseJson<CaseRecord>(item.record, "case record"),
-      catch: (cause) => ledgerError("GetItem", tableName)(cause),
-    });
+  const getCases = Effect.fn("DynamoDbLedger.getCases")(function* (subjectIds: ReadonlyArray<string>) {
+    const found = new Map<string, CaseRecord>();
+    const ids = [...new Set(subjectIds)];
+    for (let i = 0; i < ids.length; i += BATCH_GET_MAX) {
+      let keys: Array<Item> = ids.slice(i, i + BATCH_GET_MAX).map(caseKey);
+      // Unprocessed keys (throttling, the 16 MB response limit) are asked for again, a few times.
+      for (let round = 0; keys.length > 0; round++) {
+        if (round === 5) {
+          return yield* new LedgerError({
+            message: `DynamoDB BatchGetItem on table ${tableName} left ${keys.length} case records unread`,
+          });
+        }
+        if (round > 0) yield* Effect.sleep(Duration.millis(25 * 2 ** round));
+        const out = yield* send("BatchGetItem", (abortSignal) =>
+          client.send(
+            new BatchGetItemCommand({
+              RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } },
+            }),
+            { abortSignal },
+          ),
+        ).pipe(Effect.mapError(fail("BatchGetItem")));
+        for (const item of out.Responses?.[tableName] ?? []) {
+          const subjectId = item.pk?.S?.slice("case#".length) ?? "";
+          const record = yield* Effect.try({
+            try: () => parseJson<CaseRecord>(item.record, "case record"),
+            catch: (cause) => ledgerError("BatchGetItem", tableName)(cause),
+          });
+          found.set(subjectId, record);
+        }
+        keys = (out.UnprocessedKeys?.[tableName]?.Keys ?? []) as Array<Item>;
+      }
+    }
+    return found;
   });
 
   const putCase = Effect.fn("DynamoDbLedger.putCase")(function* (record: CaseRecord) {
@@ -235,7 +360,7 @@ export const makeDynamoDbLedger = (
     ).pipe(Effect.catch((e) => (e.conditionFailed ? Effect.void : Effect.fail(fail("PutItem")(e)))));
   });
 
-  return DeliveryLedger.of({ claim, complete, release, getCase, putCase });
+  return DeliveryLedger.make({ claimAll, settle, getCases, putCase });
 };
 
 /** The DynamoDB delivery ledger as a layer for the core's `DeliveryLedger` port. */

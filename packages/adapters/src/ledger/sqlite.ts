@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { type CaseRecord, type Claim, DeliveryLedger, LedgerError, type Receipt } from "@offboard/core";
+import {
+  type CaseRecord,
+  type Claim,
+  DeliveryLedger,
+  LedgerError,
+  type Receipt,
+  type Settlement,
+} from "@offboard/core";
 import type BetterSqlite3 from "better-sqlite3";
 import { Clock, Effect, Layer, type Scope } from "effect";
 import { prepareDirOf, StateDirError } from "./state-dir.ts";
@@ -8,8 +15,9 @@ import { prepareDirOf, StateDirError } from "./state-dir.ts";
  * The delivery ledger in a local SQLite file, for `offboard replay` and `offboard worker` on one machine.
  *
  * Several processes may share the file: WAL mode lets readers and one writer work side by side, and each
- * claim is one `BEGIN IMMEDIATE` transaction (an upsert that only takes over a missing row or an expired
- * lease, then a read-back), so two processes can never both hold a claim on one (event, sink).
+ * claim of an event's sinks is one `BEGIN IMMEDIATE` transaction (per sink, an upsert that only takes
+ * over a missing row or an expired lease, then a read-back), so two processes can never both hold a
+ * claim on one (event, sink). Recording an event's results is one transaction too.
  *
  * better-sqlite3 is imported lazily when the layer is built: the Lambda bundle marks it external and
  * never builds this layer, so it never loads the native module.
@@ -131,50 +139,68 @@ const ledgerOver = (db: BetterSqlite3.Database): DeliveryLedger["Service"] => {
      WHERE json_extract(excluded.record_json, '$.lastPublished') >= json_extract(cases.record_json, '$.lastPublished')`,
   );
 
-  const claimTx = db.transaction((eventId: string, sink: string, now: number, leaseMs: number): Claim => {
-    const token = randomUUID();
-    const leaseUntil = now + leaseMs;
-    if (takeOver.get({ eventId, sink, token, leaseUntil, now }) !== undefined) {
-      return { _tag: "Claimed", token, leaseUntil };
+  const claimTx = db.transaction(
+    (eventId: string, sinks: ReadonlyArray<string>, now: number, leaseMs: number): ReadonlyMap<string, Claim> => {
+      const token = randomUUID();
+      const leaseUntil = now + leaseMs;
+      const claims = new Map<string, Claim>();
+      for (const sink of sinks) {
+        if (takeOver.get({ eventId, sink, token, leaseUntil, now }) !== undefined) {
+          claims.set(sink, { _tag: "Claimed", token, leaseUntil });
+          continue;
+        }
+        const row = readDelivery.get({ eventId, sink });
+        if (row === undefined) throw new Error(`claim of ${eventId}/${sink} neither took the row nor found it`);
+        claims.set(
+          sink,
+          row.state === "done"
+            ? { _tag: "Completed", receipt: parseReceipt(row.receipt_json, `${eventId}/${sink}`) }
+            : { _tag: "Busy", leaseUntil: row.lease_until ?? now },
+        );
+      }
+      return claims;
+    },
+  );
+
+  const settleTx = db.transaction((eventId: string, settlements: ReadonlyArray<Settlement>, now: number) => {
+    for (const s of settlements) {
+      if (s.receipt !== undefined) markDone.run({ eventId, sink: s.sink, receipt: JSON.stringify(s.receipt), now });
+      else dropLease.run({ eventId, sink: s.sink, token: s.token });
     }
-    const row = readDelivery.get({ eventId, sink });
-    if (row === undefined) throw new Error(`claim of ${eventId}/${sink} neither took the row nor found it`);
-    if (row.state === "done") {
-      return { _tag: "Completed", receipt: parseReceipt(row.receipt_json, `${eventId}/${sink}`) };
+  });
+
+  const readCasesTx = db.transaction((subjectIds: ReadonlyArray<string>): ReadonlyMap<string, CaseRecord> => {
+    const found = new Map<string, CaseRecord>();
+    for (const subjectId of subjectIds) {
+      const row = readCase.get({ subjectId });
+      if (row !== undefined) found.set(subjectId, parseCase(row.record_json, subjectId));
     }
-    return { _tag: "Busy", leaseUntil: row.lease_until ?? now };
+    return found;
   });
 
   const attempt = <A>(what: string, f: () => A) =>
     Effect.try({ try: f, catch: (cause) => ledgerError(`SQLite ledger ${what} failed`, cause) });
 
-  return {
-    claim: (eventId, sink, leaseMs) =>
+  return DeliveryLedger.make({
+    claimAll: (eventId, sinks, leaseMs) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        attempt(`claim of ${eventId}/${sink}`, () => claimTx.immediate(eventId, sink, now, leaseMs)),
+        attempt(`claim of ${eventId}/${sinks.join(",")}`, () => claimTx.immediate(eventId, sinks, now, leaseMs)),
       ),
-    complete: (eventId, sink, _token, receipt) =>
+    settle: (eventId, settlements) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        attempt(`complete of ${eventId}/${sink}`, () => {
-          markDone.run({ eventId, sink, receipt: JSON.stringify(receipt), now });
-        }),
+        attempt(`record of ${eventId}/${settlements.map((s) => s.sink).join(",")}`, () =>
+          settleTx.immediate(eventId, settlements, now),
+        ),
       ),
-    release: (eventId, sink, token) =>
-      attempt(`release of ${eventId}/${sink}`, () => {
-        dropLease.run({ eventId, sink, token });
-      }),
-    getCase: (subjectId) =>
-      attempt(`read of the case of ${subjectId}`, () => {
-        const row = readCase.get({ subjectId });
-        return row === undefined ? undefined : parseCase(row.record_json, subjectId);
-      }),
+    getCases: (subjectIds) =>
+      attempt(`read of the cases of ${subjectIds.length} users`, () => readCasesTx.deferred(subjectIds)),
     putCase: (record) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         attempt(`write of the case of ${record.subjectId}`, () => {
           writeCase.run({ subjectId: record.subjectId, record: JSON.stringify(record), now });
         }),
       ),
-  };
+  });
 };
 
 /** Opens (creating when missing) and migrates the ledger database. The caller closes it. */

@@ -1,4 +1,4 @@
-import { LogLevel, type RetryOptions, WebClient } from "@slack/web-api";
+import type { LogLevel, RetryOptions, WebClient } from "@slack/web-api";
 import { Redacted } from "effect";
 import type { SlackSettings } from "./settings.ts";
 
@@ -14,12 +14,33 @@ export const slackRetryConfig = (settings: Pick<SlackSettings, "maxRetries" | "t
   maxRetryTime: settings.timeoutMs,
 });
 
-/** The WebClient the sink uses: bounded retries and timeout, 429s handed back to us, quiet logs. */
-export const makeSlackClient = (settings: SlackSettings): WebClient =>
-  new WebClient(Redacted.value(settings.token), {
-    ...(settings.apiUrl !== undefined && { slackApiUrl: settings.apiUrl }),
-    timeout: settings.timeoutMs,
-    retryConfig: slackRetryConfig(settings),
-    rejectRateLimitedCalls: true,
-    logLevel: LogLevel.ERROR,
-  });
+/** The Slack client, loaded and built on first use, then kept. */
+export type LazyWebClient = () => Promise<WebClient>;
+
+/**
+ * The WebClient the sink uses: bounded retries and timeout, 429s handed back to us, quiet logs.
+ * @slack/web-api is imported on the first call (a dynamic import: its own chunk in the Lambda bundle),
+ * so a cold start that delivers nothing to Slack never loads it.
+ */
+export const makeSlackClient = (settings: SlackSettings): LazyWebClient => {
+  let client: Promise<WebClient> | undefined;
+  return () => {
+    client ??= import("@slack/web-api").then((loaded) => {
+      // A CommonJS package: Node's import gives its named exports, an esbuild chunk only `default`.
+      const { WebClient } = loaded.WebClient !== undefined ? loaded : loaded.default;
+      return new WebClient(Redacted.value(settings.token), {
+        ...(settings.apiUrl !== undefined && { slackApiUrl: settings.apiUrl }),
+        timeout: settings.timeoutMs,
+        retryConfig: slackRetryConfig(settings),
+        rejectRateLimitedCalls: true,
+        // LogLevel.ERROR, spelled out (the enum is one more export to fetch from the module).
+        logLevel: "error" as LogLevel,
+      });
+    });
+    // A failed import is tried again on the next call.
+    client.catch(() => {
+      client = undefined;
+    });
+    return client;
+  };
+};

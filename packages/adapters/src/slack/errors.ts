@@ -1,5 +1,4 @@
 import { SinkError } from "@offboard/core";
-import { ErrorCode } from "@slack/web-api";
 import { describeNetworkCause } from "../network.ts";
 import { SLACK_SINK } from "./settings.ts";
 
@@ -50,6 +49,17 @@ interface SlackErrorLike {
   readonly original?: unknown;
   readonly message?: unknown;
 }
+
+/**
+ * @slack/web-api's `ErrorCode` values, spelled out so that classifying an error does not load the client
+ * (it is imported when the sink first delivers).
+ */
+const ErrorCode = {
+  RequestError: "slack_webapi_request_error",
+  HTTPError: "slack_webapi_http_error",
+  PlatformError: "slack_webapi_platform_error",
+  RateLimitedError: "slack_webapi_rate_limited_error",
+} as const;
 
 /** Classifies an error thrown by @slack/web-api. `what` names the call ("chat.postMessage"). */
 export const classifySlackError = (cause: unknown, what: string): SinkError => {

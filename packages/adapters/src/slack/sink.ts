@@ -1,8 +1,7 @@
 import type { DeliveryContext, OffboardingEvent, Receipt, Sink } from "@offboard/core";
 import { SinkError } from "@offboard/core";
-import type { WebClient } from "@slack/web-api";
 import { Data, Effect } from "effect";
-import { makeSlackClient } from "./client.ts";
+import { type LazyWebClient, makeSlackClient } from "./client.ts";
 import { classifySlackError, isBlockError, ORIGINAL_GONE } from "./errors.ts";
 import {
   buildCaseUpdate,
@@ -44,14 +43,14 @@ const updateDetail = OriginalUpdate.$match({
   BlocksRefused: ({ code }) => code,
 });
 
-const post = (client: WebClient, what: string, args: Record<string, unknown>) =>
+const post = (client: LazyWebClient, what: string, args: Record<string, unknown>) =>
   Effect.tryPromise({
-    try: () => client.apiCall(what, args) as Promise<{ ts?: string; channel?: string }>,
+    try: async () => (await client()).apiCall(what, args) as Promise<{ ts?: string; channel?: string }>,
     catch: (cause) => classifySlackError(cause, what),
   });
 
 const send = (
-  client: WebClient,
+  client: LazyWebClient,
   channel: string,
   content: { text: string; blocks?: SlackAlert["blocks"] },
   threadTs?: string,
@@ -81,7 +80,7 @@ const send = (
  * Posts the alert; when Slack refuses its blocks, posts it once more as text only (`plain`). The
  * result says which (`blocksRefused`: Slack's error code) for the receipt.
  */
-const postMessage = (client: WebClient, channel: string, alert: SlackAlert, plain: string, threadTs?: string) =>
+const postMessage = (client: LazyWebClient, channel: string, alert: SlackAlert, plain: string, threadTs?: string) =>
   send(client, channel, { text: alert.text, blocks: alert.blocks }, threadTs).pipe(
     Effect.map((sent): { channel: string; ts: string; blocksRefused?: string } => sent),
     Effect.catchIf(isBlockError, (e) =>
@@ -101,7 +100,7 @@ const fallbackDetail = (sent: { blocksRefused?: string }): Record<string, string
  * because it is the one step that would repeat on a retry); post anew when the original is gone.
  */
 const followUpOnCase = Effect.fn("SlackSink.followUp")(function* (
-  client: WebClient,
+  client: LazyWebClient,
   settings: SlackSettings,
   snapshot: CaseSnapshot,
   message: {

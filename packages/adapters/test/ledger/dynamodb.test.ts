@@ -2,23 +2,17 @@ import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from 
 import type { CaseRecord, Receipt } from "@offboard/core";
 import { DeliveryLedger, HrisDirectory, PipelineConfig, processRecord, sinksLayer } from "@offboard/core";
 import { memorySink } from "@offboard/core/testing";
-import { describeLedgerContract, type Moto, startLoopback, startMoto } from "@offboard/testkit";
+import { describeLedgerContract, startLoopback, useMoto } from "@offboard/testkit";
 import { Effect, Layer } from "effect";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createLedgerTable, DynamoDbLedger, makeDynamoDbLedger } from "../../src/ledger/dynamodb.ts";
 
-let moto: Moto;
+const fixture = useMoto();
 let client: DynamoDBClient;
 let tableCounter = 0;
 
-beforeAll(async () => {
-  moto = await startMoto();
-  client = new DynamoDBClient({ ...moto.clientConfig, maxAttempts: 1 });
-}, 60_000);
-
-afterAll(async () => {
-  client?.destroy();
-  await moto?.stop();
+beforeAll(() => {
+  client = fixture.client((config) => new DynamoDBClient({ ...config, maxAttempts: 1 }));
 });
 
 const freshTable = async (): Promise<string> => {
@@ -162,7 +156,7 @@ describe("DynamoDbLedger", () => {
 
   it("builds as a layer from a client configuration", async () => {
     const table = await freshTable();
-    const layer = DynamoDbLedger.layer({ tableName: table, clientConfig: moto.clientConfig });
+    const layer = DynamoDbLedger.layer({ tableName: table, clientConfig: fixture.moto.clientConfig });
     const claim = await Effect.runPromise(
       Effect.gen(function* () {
         const l = yield* DeliveryLedger;
@@ -184,7 +178,7 @@ describe("DynamoDbLedger when DynamoDB throttles", () => {
         message: "The level of configured provisioned throughput for the table was exceeded.",
       }),
     }));
-    const throttled = new DynamoDBClient({ ...moto.clientConfig, endpoint: server.url, maxAttempts: 1 });
+    const throttled = new DynamoDBClient({ ...fixture.moto.clientConfig, endpoint: server.url, maxAttempts: 1 });
     return { server, throttled };
   };
 

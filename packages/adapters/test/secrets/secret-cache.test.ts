@@ -7,10 +7,10 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { type Moto, startMoto } from "@offboard/testkit";
+import { useMoto } from "@offboard/testkit";
 import { Effect, Redacted } from "effect";
 import { TestClock } from "effect/testing";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { type ConfigError, loadConfig, makeSecretCache, sinkSettings, slackSink } from "../../src/index.ts";
 
 vi.setConfig({ testTimeout: 30_000, hookTimeout: 60_000 });
@@ -18,23 +18,17 @@ vi.setConfig({ testTimeout: 30_000, hookTimeout: 60_000 });
 const SLACK_TOKEN = "xoxb-fake_moto-secret-slack-token";
 const ROTATED_TOKEN = "xoxb-fake_moto-rotated-slack-token";
 
-let moto: Moto;
+const fixture = useMoto();
 let client: SecretsManagerClient;
+beforeAll(() => {
+  client = fixture.client((config) => new SecretsManagerClient(config));
+});
 
-beforeAll(async () => {
-  moto = await startMoto();
-  client = new SecretsManagerClient(moto.clientConfig);
-});
-afterAll(async () => {
-  client?.destroy();
-  await moto?.stop();
-});
-beforeEach(async () => {
-  await moto.reset();
-});
+/** Every test's secret has a name of its own: the moto is shared by the run's test files. */
+let secretSeq = 0;
 
 /** Creates the secret in moto the way an operator would (JSON text) and returns its ARN. */
-const createSecret = async (secretString: string, name = "offboard/settings"): Promise<string> => {
+const createSecret = async (secretString: string, name = `offboard/settings-${++secretSeq}`): Promise<string> => {
   const out = await client.send(new CreateSecretCommand({ Name: name, SecretString: secretString }));
   return out.ARN!;
 };
@@ -58,12 +52,12 @@ describe("reading the secret through the AWS SDK", () => {
   it("builds its own client from AWS_ENDPOINT_URL, AWS_REGION and the credential chain", async () => {
     const arn = await createSecret(settingsJson());
     const saved = { ...process.env };
-    Object.assign(process.env, moto.env);
+    Object.assign(process.env, fixture.moto.env);
     try {
       const values = await run(makeSecretCache({ secretArn: arn }).get);
       expect(Redacted.value(values.get("SLACK_CHANNEL_ID")!)).toBe("C0123456789");
     } finally {
-      for (const k of Object.keys(moto.env)) {
+      for (const k of Object.keys(fixture.moto.env)) {
         if (saved[k] === undefined) delete process.env[k];
         else process.env[k] = saved[k];
       }

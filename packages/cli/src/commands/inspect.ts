@@ -1,6 +1,6 @@
 import { DEFAULT_POLICY, type Decided, decideBody, type Person, type RoutingPolicy } from "@offboard/core";
 import type { Command } from "commander";
-import { type Notices, readInputs, toRecords } from "../io.ts";
+import { type Notices, streamInputs } from "../io.ts";
 
 /** One line of `offboard inspect` output: the contract documented in docs/cli.md. */
 export interface InspectLine {
@@ -80,8 +80,9 @@ export const runInspect = async (
   notices?: Notices,
 ): Promise<number> => {
   let rejected = 0;
-  for (const input of await readInputs(files, notices)) {
-    for (const record of toRecords(input)) {
+  // Streamed: one record is read, decided and written before the next (docs/performance.md).
+  for (const input of await streamInputs(files, notices)) {
+    for await (const record of input.records) {
       for (const d of decideBody(record.body, policy)) {
         const line = inspectLine(d, record.id);
         if (line.decision === "reject") rejected += 1;

@@ -32,7 +32,7 @@ import {
 } from "@offboard/core";
 import type { Command } from "commander";
 import { Layer, ManagedRuntime } from "effect";
-import { readInputs, toRecords, UsageError } from "../io.ts";
+import { type InputRecord as CliRecord, inBatches, streamInputs, UsageError } from "../io.ts";
 
 export interface ReplayOptions {
   readonly files: ReadonlyArray<string>;
@@ -122,11 +122,15 @@ const rejectedLine = (rec: RecordOutcome, body: unknown) => {
 /** Runs the full pipeline over the inputs; returns the summary. Rejected records are kept in rejected.jsonl. */
 export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
   const { config } = o;
-  const inputs = await readInputs(o.files, {
+  // Inputs are streamed: a batch is read, run and counted before the next is read, so memory stays
+  // bounded whatever the size of the input (docs/performance.md).
+  const inputs = await streamInputs(o.files, {
     command: "replay",
     write: (line) => o.err.write(`offboard: ${line}\n`),
   });
-  const records: Array<InputRecord> = inputs.flatMap((i) => [...toRecords(i)]);
+  async function* allRecords(): AsyncGenerator<CliRecord> {
+    for (const input of inputs) yield* input.records;
+  }
   try {
     prepareStateDir(config.stateDir);
   } catch (e) {
@@ -189,12 +193,19 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
       }
     }
   }
-  const showProgress = records.length >= 1000;
+  let records = 0;
   let lastProgress = 0;
+  const progress = (final: boolean) => {
+    // Every 1000 records, and once at the end of an input of 1000 records or more.
+    if (records < 1000 || (!final && records - lastProgress < 1000) || lastProgress === records) return;
+    lastProgress = records;
+    const line = `progress: ${records} records`;
+    o.err.write(o.err.isTTY ? `\r${line}${final ? "\n" : ""}` : `${line}\n`);
+  };
 
   try {
-    for (let i = 0; i < records.length; i += o.batchSize) {
-      const batch = records.slice(i, i + o.batchSize);
+    for await (const batch of inBatches<InputRecord>(allRecords(), o.batchSize)) {
+      records += batch.length;
       const outcomes: ReadonlyArray<RecordOutcome> = await runtime.runPromise(processBatch(batch));
       outcomes.forEach((rec, j) => {
         if (rec.status === "retry-later") retryLater += 1;
@@ -222,20 +233,16 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
           }
         }
       });
-      const done = Math.min(i + o.batchSize, records.length);
-      if (showProgress && (done - lastProgress >= 1000 || done === records.length)) {
-        lastProgress = done;
-        const line = `progress: ${done}/${records.length} records (${Math.round((done / records.length) * 100)}%)`;
-        o.err.write(o.err.isTTY ? `\r${line}${done === records.length ? "\n" : ""}` : `${line}\n`);
-      }
+      progress(false);
     }
+    progress(true);
   } finally {
     await runtime.dispose();
   }
   for (const name of KNOWN_SINKS) {
     if (!counts.has(name)) counts.set(name, zeroCounts());
   }
-  return { records: records.length, events, routed, ignored, rejected, rejectedRecords, retryLater, sinks: counts };
+  return { records, events, routed, ignored, rejected, rejectedRecords, retryLater, sinks: counts };
 };
 
 interface ReplayFlags {

