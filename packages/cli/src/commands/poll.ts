@@ -13,6 +13,7 @@ import { join } from "node:path";
 import type { Writable } from "node:stream";
 import {
   type AppConfig,
+  activeSinkNames,
   ConfigError,
   consolePreviewSink,
   DEFAULT_JIRA_CHECKLIST,
@@ -39,6 +40,7 @@ import {
   type InputRecord,
   LIFECYCLE_KINDS,
   type LifecycleKind,
+  narrowRoutes,
   PipelineConfig,
   processBatch,
   type RecordOutcome,
@@ -102,8 +104,9 @@ export const openDeliverySession = (o: DeliverySessionOptions): DeliverySession 
     );
   }
   const sinks = sinksFromConfig(config, local);
+  // Like replay: route to what is there, the active sinks and the local ones.
   const policy = withLocalSinks(
-    config.policy,
+    narrowRoutes(config.policy, activeSinkNames(config)),
     local.map((s) => s.name),
   );
   const runtime = ManagedRuntime.make(
