@@ -14,11 +14,11 @@ import {
   DeliveryLedger,
   HANDLED_EVENT_TYPES,
   HrisDirectory,
-  noopSink,
   PipelineConfig,
   processBatch,
   sinksLayer,
 } from "@offboard/core";
+import { noopSink } from "@offboard/core/testing";
 import { fakeLogEvent, startFakeOkta } from "@offboard/testkit";
 import { Layer, ManagedRuntime, Redacted } from "effect";
 

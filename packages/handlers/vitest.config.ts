@@ -1,8 +1,12 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
+
+/** Scenarios that take minutes: run by `npm run test:e2e` (and by name), left out of `npm test`. */
+const MINUTES_LONG = ["test/e2e/burst.test.ts", "test/e2e/ambiguous.test.ts"];
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    exclude: [...configDefaults.exclude, ...(process.env.npm_lifecycle_event === "test" ? MINUTES_LONG : [])],
     // moto_server starts once per run (test/global-setup.ts) and every file connects to it.
     globalSetup: ["test/global-setup.ts"],
     // moto_server start-up and the end-to-end scenarios (test/e2e) take seconds, not milliseconds.

@@ -59,6 +59,7 @@ export {
 export {
   DEFAULT_SQLITE_LEDGER_PATH,
   makeSqliteLedger,
+  purgeSqliteLedger,
   SQLITE_LEDGER_SCHEMA_VERSION,
   SqliteLedger,
   type SqliteLedgerOptions,

@@ -48,6 +48,7 @@ beforeEach(async () => {
   jira = await startLoopback((req) => {
     if (req.path === "/rest/api/3/search/jql") return { body: { issues: [], isLast: true } };
     if (req.path === "/rest/api/3/issue") return { status: 201, body: { id: "10042", key: "IT-42", self: "x" } };
+    if (req.method === "GET" && req.path.endsWith("/comment")) return { body: { comments: [], total: 0 } };
     if (req.path.endsWith("/comment")) return { status: 201, body: { id: "10050" } };
     return { status: 404, body: { errorMessages: ["no route"], errors: {} } };
   });
@@ -82,6 +83,7 @@ describe("the pipeline with the Slack and Jira sinks", () => {
     expect(jira.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       "POST /rest/api/3/search/jql",
       "POST /rest/api/3/issue",
+      "GET /rest/api/3/issue/IT-42/comment",
       "POST /rest/api/3/issue/IT-42/comment",
     ]);
     expect(slack.requests.map((r) => r.path)).toEqual([

@@ -49,6 +49,12 @@ export const slackSettings = (apiBase: string, overrides: Partial<SlackSettings>
   timeZone: "UTC",
   timeoutMs: 2_000,
   maxRetries: 0,
+  digestThreshold: 10,
+  digestWindowMs: 60_000,
+  digestUpdateMs: 15_000,
+  paceIntervalMs: 1_100,
+  paceBurst: 2,
+  maxWaitMs: 2_500,
   ...overrides,
 });
 

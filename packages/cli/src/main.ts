@@ -7,6 +7,7 @@ import { registerInspect } from "./commands/inspect.ts";
 import { registerPoll } from "./commands/poll.ts";
 import { registerReconcile } from "./commands/reconcile.ts";
 import { registerReplay } from "./commands/replay.ts";
+import { registerState } from "./commands/state.ts";
 import { registerLedger, registerWorker } from "./commands/worker.ts";
 import { UsageError } from "./io.ts";
 
@@ -37,6 +38,7 @@ export const buildProgram = (): Command => {
   registerHook(program, config);
   registerWorker(program);
   registerLedger(program);
+  registerState(program);
   return program;
 };
 

@@ -166,10 +166,13 @@ export {
   type CaseRecord,
   type CaseTicket,
   type Claim,
+  type Coordination,
   DeliveryLedger,
   type LedgerOperations,
   makeInMemoryLedger,
   type Settlement,
+  type SharedList,
+  type SharedRecord,
 } from "./ports/ledger.ts";
 export {
   type DeliveryContext,
@@ -181,3 +184,5 @@ export {
   sinksOf,
 } from "./ports/sink.ts";
 export { OktaUserStatus, type UserStatus, UserStatusError } from "./ports/user-status.ts";
+// ── Text safety (what reaches people: Slack, Jira, terminals) ──
+export { clipText, isInvisibleFormatting, safeText } from "./text/safe-text.ts";

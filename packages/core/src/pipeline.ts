@@ -237,7 +237,7 @@ const runSinks = Effect.fnUntraced(function* (
     const outcome = yield* deliverClaimed(
       sink,
       event,
-      { ...context, receipts, idempotencyKey: `${event.id}:${name}` },
+      { ...context, receipts, idempotencyKey: `${event.id}:${name}`, coordination: ledger },
       sinkTimeoutMs,
     );
     if (outcome.status === "delivered" && outcome.receipt !== undefined) {

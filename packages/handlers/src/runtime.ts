@@ -15,7 +15,7 @@ import {
 import { PipelineConfig, type PipelineServices, queueTrust, type Sink, sinksLayer } from "@offboard/core";
 import { Effect, Layer, ManagedRuntime } from "effect";
 import { DeadLetterQueue } from "./dlq.ts";
-import { makeTelemetry, Telemetry } from "./telemetry.ts";
+import { effectLogLayer, makeTelemetry, Telemetry } from "./telemetry.ts";
 
 /** Everything `handleBatch` needs. */
 export type WorkerServices = PipelineServices | DeadLetterQueue | Telemetry;
@@ -73,6 +73,7 @@ export const liveLayer = (options: LiveLayerOptions = {}): Layer.Layer<WorkerSer
         PipelineConfig.layer({ ...config.pipeline, trust: queueTrust() }),
         DeadLetterQueue.layer({ url: dlqUrl, ...(options.sqs !== undefined && { client: options.sqs }) }),
         Layer.succeed(Telemetry, telemetry),
+        effectLogLayer(telemetry.logger),
       );
     }),
   );

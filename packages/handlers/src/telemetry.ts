@@ -2,7 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { EventOutcome, Person, SinkOutcome } from "@offboard/core";
 import { publishedMillis } from "@offboard/core";
-import { Context, Effect, Layer } from "effect";
+import { Context, Effect, Logger as EffectLogger, Layer } from "effect";
 import type { Disposition } from "./disposition.ts";
 
 /**
@@ -44,6 +44,29 @@ export class Telemetry extends Context.Service<
   static readonly layer = (options: TelemetryOptions = {}) =>
     Layer.sync(Telemetry, () => Telemetry.of(makeTelemetry(options)));
 }
+
+/** A logged value as text: strings as they are, anything else as JSON. */
+const messageText = (message: unknown): string =>
+  (Array.isArray(message) ? message : [message])
+    .map((m) => (typeof m === "string" ? m : m instanceof Error ? m.message : JSON.stringify(m)))
+    .join(" ");
+
+/**
+ * effect's own log lines (`Effect.logWarning` in the pipeline and adapters) written through the
+ * Powertools logger, so they are JSON lines like every other: a value carrying a newline (a hostile
+ * Okta user id) stays inside its JSON string and can never start a line of its own. effect's default
+ * logger prints the message raw.
+ */
+export const effectLogLayer = (logger: Logger): Layer.Layer<never> =>
+  EffectLogger.layer([
+    EffectLogger.make(({ logLevel, message }) => {
+      const text = messageText(message);
+      if (logLevel === "Fatal" || logLevel === "Error") logger.error(text);
+      else if (logLevel === "Warn") logger.warn(text);
+      else if (logLevel === "Info") logger.info(text);
+      else logger.debug(text);
+    }),
+  ]);
 
 /** The Powertools logger and metrics to use (defaults built from the environment). */
 export interface TelemetryOptions {

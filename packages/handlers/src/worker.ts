@@ -20,6 +20,7 @@ import {
   type WorkerRuntime,
 } from "./runtime.ts";
 import { makeTelemetry, type Telemetry } from "./telemetry.ts";
+import { changeVisibility, retryAfterOf, type VisibilityChange, visibilitySeconds } from "./visibility.ts";
 
 /**
  * The self-hosted worker: long-polls an SQS queue and runs each batch through the same batch handler
@@ -171,6 +172,15 @@ export const processMessages = async (
   } finally {
     release();
   }
+  // A record that waits for a vendor's Retry-After comes back after exactly that, not the full visibility timeout.
+  const changes = messages.flatMap((m, i): Array<VisibilityChange> => {
+    const d = dispositions[i];
+    const wait = d?.action === "retry" ? retryAfterOf(d.outcome) : undefined;
+    return wait === undefined || m.ReceiptHandle === undefined
+      ? []
+      : [{ queueUrl, receiptHandle: m.ReceiptHandle, seconds: visibilitySeconds(wait) }];
+  });
+  if (changes.length > 0) await changeVisibility(sqs, changes);
   const settled = messages.flatMap((m, i) => (dispositions[i]?.action === "retry" ? [] : [{ m, i }]));
   const failed = messages.length - settled.length;
   if (settled.length === 0) return { received: messages.length, deleted: 0, failed };

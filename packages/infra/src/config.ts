@@ -2,16 +2,34 @@
  * The app's configuration: what `bin/app.ts` reads from CDK context (`cdk.json` or `-c key=value`) and
  * what `OffboardingStack` takes as props. Validated in one place with errors that name the context key.
  */
-import { OKTA_PARTNER_SOURCE_PREFIX } from "@offboard/core";
+import { checkOktaOrgUrl, OKTA_PARTNER_SOURCE_PREFIX } from "@offboard/core";
 import type { QueueEncryption } from "./okta-event-ingest.ts";
 
 export interface OffboardConfig {
-  /** Okta org base URL, e.g. https://acme.okta.com (context `oktaOrgUrl`). */
+  /**
+   * Okta org base URL, e.g. https://acme.okta.com (context `oktaOrgUrl`): https on an Okta org domain
+   * (`*.okta.com`, `*.oktapreview.com`, `*.okta-emea.com`, `*.okta-gov.com`, `*.okta.mil`) or on
+   * one of `oktaCustomDomains`.
+   */
   readonly oktaOrgUrl: string;
+  /**
+   * The org's custom domains, e.g. login.acme.com, declared so `oktaOrgUrl` may use one (context
+   * `oktaCustomDomains`: comma-separated, or an array in cdk.json). The worker gets them as OKTA_CUSTOM_DOMAINS.
+   */
+  readonly oktaCustomDomains?: ReadonlyArray<string>;
   /** Org subdomain in the partner event source name; defaults to the URL's first host label (`oktaOrgName`). */
   readonly oktaOrgName?: string;
-  /** Full ARN (with its 6-character suffix) of the JSON secret (context `secretArn`). */
+  /**
+   * Full ARN (with its 6-character suffix) of the worker's JSON secret: Slack, Jira, BambooHR and an
+   * optional Okta read-only credential (context `secretArn`). Only the worker may read it.
+   */
   readonly secretArn: string;
+  /**
+   * Full ARN of the Okta admin secret (`OKTA_API_TOKEN` of an admin who may manage log streams), read only
+   * by the log-stream custom resource (context `oktaAdminSecretArn`). Required unless
+   * `existingEventSourceName` is set; must not be `secretArn`.
+   */
+  readonly oktaAdminSecretArn?: string;
   /** Okta log stream name (context `logStreamName`, default "offboard"). */
   readonly logStreamName?: string;
   /** Log stream `eventSourceName` (context `eventSourceName`, default "offboard"). */
@@ -64,6 +82,7 @@ export const OFFBOARD_SOURCES: ReadonlyArray<OffboardSource> = ["stream", "poll"
 export const EXAMPLE_CONFIG: OffboardConfig = {
   oktaOrgUrl: "https://example.okta.com",
   secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:offboard-AbCdEf",
+  oktaAdminSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:offboard-okta-admin-GhIjKl",
   slackChannelId: "C0123456789",
   jiraBaseUrl: "https://example.atlassian.net",
   jiraEmail: "offboard-bot@example.com",
@@ -76,6 +95,7 @@ const STRING_KEYS = [
   "oktaOrgUrl",
   "oktaOrgName",
   "secretArn",
+  "oktaAdminSecretArn",
   "logStreamName",
   "eventSourceName",
   "existingEventSourceName",
@@ -94,7 +114,8 @@ const STRING_KEYS = [
   "trustedSenderArns",
 ] as const;
 const NUMBER_KEYS = ["maxReceiveCount", "batchSize", "maxConcurrency", "workerTimeoutSeconds"] as const;
-export const CONTEXT_KEYS = [...STRING_KEYS, ...NUMBER_KEYS];
+const LIST_KEYS = ["oktaCustomDomains"] as const;
+export const CONTEXT_KEYS = [...STRING_KEYS, ...LIST_KEYS, ...NUMBER_KEYS];
 
 const COMPLETE_SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
 
@@ -106,13 +127,36 @@ export class ConfigError extends Error {
 export const validateConfig = (config: OffboardConfig): OffboardConfig => {
   const problems: Array<string> = [];
   if (!config.oktaOrgUrl) problems.push("oktaOrgUrl is required (e.g. -c oktaOrgUrl=https://acme.okta.com)");
-  else if (!/^https:\/\/[^/]+/.test(config.oktaOrgUrl))
-    problems.push(`oktaOrgUrl must be an https URL, got ${config.oktaOrgUrl}`);
-  if (!config.secretArn) problems.push("secretArn is required (the full ARN of the JSON secret)");
+  else {
+    const check = checkOktaOrgUrl(
+      config.oktaOrgUrl,
+      config.oktaCustomDomains === undefined ? {} : { customDomains: config.oktaCustomDomains },
+    );
+    if (!check.ok) {
+      const hint = check.message.includes("custom domain") ? " (-c oktaCustomDomains=<host>, with oktaOrgName)" : "";
+      problems.push(`oktaOrgUrl: ${check.message}${hint}`);
+    }
+  }
+  if (!config.secretArn) problems.push("secretArn is required (the full ARN of the worker's JSON secret)");
   else if (!COMPLETE_SECRET_ARN.test(config.secretArn)) {
     problems.push(
       `secretArn must be a complete Secrets Manager ARN ending in its 6-character suffix, got ${config.secretArn}`,
     );
+  }
+  if (config.existingEventSourceName === undefined && config.source !== "poll") {
+    if (!config.oktaAdminSecretArn) {
+      problems.push(
+        "oktaAdminSecretArn is required to create the Okta log stream (the full ARN of the secret with the Okta admin token; or set existingEventSourceName)",
+      );
+    } else if (!COMPLETE_SECRET_ARN.test(config.oktaAdminSecretArn)) {
+      problems.push(
+        `oktaAdminSecretArn must be a complete Secrets Manager ARN ending in its 6-character suffix, got ${config.oktaAdminSecretArn}`,
+      );
+    } else if (config.oktaAdminSecretArn === config.secretArn) {
+      problems.push(
+        "oktaAdminSecretArn must be a different secret from secretArn: the worker must not be able to read the Okta admin token",
+      );
+    }
   }
   if (
     config.existingEventSourceName !== undefined &&
@@ -161,7 +205,7 @@ export const validateConfig = (config: OffboardConfig): OffboardConfig => {
  */
 export const configFromContext = (tryGetContext: (key: string) => unknown): OffboardConfig => {
   const example = String(tryGetContext("offboard:example") ?? "false") === "true";
-  const out: Record<string, string | number> = example ? { ...EXAMPLE_CONFIG } : {};
+  const out: Record<string, string | number | ReadonlyArray<string>> = example ? { ...EXAMPLE_CONFIG } : {};
   for (const key of STRING_KEYS) {
     const value = tryGetContext(key);
     if (value !== undefined && value !== null && String(value).length > 0) out[key] = String(value);
@@ -169,6 +213,13 @@ export const configFromContext = (tryGetContext: (key: string) => unknown): Offb
   for (const key of NUMBER_KEYS) {
     const value = tryGetContext(key);
     if (value !== undefined && value !== null && String(value).length > 0) out[key] = Number(value);
+  }
+  for (const key of LIST_KEYS) {
+    const value = tryGetContext(key);
+    const items = (Array.isArray(value) ? value.map(String) : String(value ?? "").split(","))
+      .map((d) => d.trim())
+      .filter((d) => d.length > 0);
+    if (items.length > 0) out[key] = items;
   }
   return validateConfig(out as unknown as OffboardConfig);
 };

@@ -12,9 +12,11 @@ export {
 export { DEFAULTS } from "./defaults.ts";
 export {
   bundleOptions,
+  ESBUILD_VERSION,
   ESM_REQUIRE_SHIM,
   EXTERNAL_MODULES,
   HANDLER_ENTRIES,
+  installedEsbuildVersion,
   OffboardFunction,
   type OffboardFunctionProps,
   REPO_ROOT,
@@ -22,7 +24,12 @@ export {
 export { applyNagAcknowledgements, enableNagChecks } from "./nag-suppressions.ts";
 export { OffboardingAlarms, type OffboardingAlarmsProps } from "./offboarding-alarms.ts";
 export { OffboardingStack, type OffboardingStackProps } from "./offboarding-stack.ts";
-export { OffboardingWorker, type OffboardingWorkerProps, type WorkerSettings } from "./offboarding-worker.ts";
+export {
+  OffboardingWorker,
+  type OffboardingWorkerProps,
+  WORKER_ACTIONS,
+  type WorkerSettings,
+} from "./offboarding-worker.ts";
 export {
   EVENT_HOOK_ENTRIES,
   OktaEventHookReceiver,
@@ -39,5 +46,6 @@ export {
   type OktaLogStreamProps,
   oktaOrgNameFromUrl,
   partnerEventSourceName,
+  validateOktaOrgUrl,
 } from "./okta-log-stream.ts";
 export { OktaSystemLogPoller, type OktaSystemLogPollerProps, POLLER_DEFAULTS, POLLER_ENTRY } from "./okta-poller.ts";

@@ -3,8 +3,12 @@
  * esbuild (no Docker) into minified ESM with code splitting and source maps, an explicit log group with
  * retention, and an explicit role whose only built-in permission is writing to that log group (no
  * managed policy).
+ *
+ * What is bundled is pinned: the code comes from node_modules as `npm ci` installs it from
+ * package-lock.json, and the bundler is the esbuild this package pins to an exact version
+ * (`ESBUILD_VERSION`); a different installed esbuild stops the synth.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AssetHashType, type Duration, RemovalPolicy } from "aws-cdk-lib";
@@ -12,10 +16,35 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { type BuildOptions, buildSync } from "esbuild";
+import { type BuildOptions, buildSync, version as esbuildVersion } from "esbuild";
 
 /** The monorepo root (holds package-lock.json), found from this file. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+
+/** The exact esbuild version offboard bundles with: the `esbuild` dependency of packages/infra. */
+export const ESBUILD_VERSION: string =
+  (
+    JSON.parse(readFileSync(path.join(REPO_ROOT, "packages/infra/package.json"), "utf8")) as {
+      devDependencies?: Record<string, string>;
+      dependencies?: Record<string, string>;
+    }
+  ).dependencies?.esbuild ?? "";
+
+/** The version of the esbuild this module bundles with (the one installed). */
+export const installedEsbuildVersion = (): string => esbuildVersion;
+
+const assertPinnedEsbuild = () => {
+  if (!/^\d+\.\d+\.\d+$/.test(ESBUILD_VERSION)) {
+    throw new Error(
+      `packages/infra/package.json must pin esbuild to an exact version, got ${JSON.stringify(ESBUILD_VERSION)}`,
+    );
+  }
+  if (esbuildVersion !== ESBUILD_VERSION) {
+    throw new Error(
+      `esbuild ${esbuildVersion} is installed but offboard bundles with esbuild ${ESBUILD_VERSION}: run \`npm ci\` at the repository root`,
+    );
+  }
+};
 
 /** Lambda entry points in packages/handlers. */
 export const HANDLER_ENTRIES = {
@@ -92,6 +121,7 @@ export class OffboardFunction extends Construct {
     if (!existsSync(props.entry)) {
       throw new Error(`Lambda entry ${props.entry} does not exist (expected in packages/handlers)`);
     }
+    assertPinnedEsbuild();
     this.logGroup = new logs.LogGroup(this, "LogGroup", {
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,

@@ -32,9 +32,10 @@ export const applyNagAcknowledgements = (stack: OffboardingStack) => {
     // kms:ReEncrypt* and kms:GenerateDataKey* (the family SQS needs to encrypt a message), on the one key.
     const reason =
       "Written by CDK's sqs grantSendMessages for a queue encrypted with a customer-managed key: SQS needs the " +
-      "ReEncrypt*/GenerateDataKey* family to encrypt messages the worker sends to the DLQ. The statement's only " +
+      "ReEncrypt*/GenerateDataKey* family to encrypt the messages the poller and the event-hook receiver enqueue. The statement's only " +
       "resource is the queue's own key.";
-    const senders = [stack.worker.lambda.role, stack.poller?.handler.role, stack.eventHook?.handler.role];
+    // The worker's grants are hand-written (kms:Decrypt and kms:GenerateDataKey only): nothing to acknowledge.
+    const senders = [stack.poller?.handler.role, stack.eventHook?.handler.role];
     for (const role of senders.filter((r) => r !== undefined)) {
       for (const action of ["kms:ReEncrypt*", "kms:GenerateDataKey*"]) {
         Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });

@@ -6,7 +6,7 @@ import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sns from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
-import { type OffboardConfig, validateConfig } from "./config.ts";
+import { ConfigError, type OffboardConfig, validateConfig } from "./config.ts";
 import { DEFAULTS } from "./defaults.ts";
 import { applyNagAcknowledgements } from "./nag-suppressions.ts";
 import { OffboardingAlarms } from "./offboarding-alarms.ts";
@@ -22,7 +22,10 @@ export interface OffboardingStackProps extends StackProps {
 
 export class OffboardingStack extends Stack {
   public readonly config: OffboardConfig;
-  public readonly secret: secretsmanager.ISecret;
+  /** The worker's secret (Slack, Jira, BambooHR, an optional Okta read-only credential): only the worker reads it. */
+  public readonly workerSecret: secretsmanager.ISecret;
+  /** The Okta admin secret: only the log-stream custom resource reads it. Undefined with `existingEventSourceName`. */
+  public readonly oktaAdminSecret: secretsmanager.ISecret | undefined;
   /** Undefined when the stream is managed elsewhere (`existingEventSourceName`). */
   public readonly logStream: OktaLogStream | undefined;
   /** Undefined with source "poll" (no log stream). */
@@ -42,7 +45,19 @@ export class OffboardingStack extends Stack {
     });
     const config = validateConfig(props.config);
     this.config = config;
-    this.secret = secretsmanager.Secret.fromSecretCompleteArn(this, "Secret", config.secretArn);
+    this.workerSecret = secretsmanager.Secret.fromSecretCompleteArn(this, "Secret", config.secretArn);
+
+    this.oktaAdminSecret =
+      config.oktaAdminSecretArn === undefined
+        ? undefined
+        : secretsmanager.Secret.fromSecretCompleteArn(this, "OktaAdminSecret", config.oktaAdminSecretArn);
+    /** The admin secret where an admin API is called; validateConfig names the key when it is missing. */
+    const adminSecret = (what: string): secretsmanager.ISecret => {
+      if (this.oktaAdminSecret === undefined) {
+        throw new ConfigError(`oktaAdminSecretArn is required for ${what} (the Okta admin secret)`);
+      }
+      return this.oktaAdminSecret;
+    };
 
     const source = config.source ?? "stream+poll";
     if (source === "poll") {
@@ -54,8 +69,9 @@ export class OffboardingStack extends Stack {
     } else {
       this.logStream = new OktaLogStream(this, "OktaLogStream", {
         oktaOrgUrl: config.oktaOrgUrl,
+        ...(config.oktaCustomDomains === undefined ? {} : { customDomains: config.oktaCustomDomains }),
         ...(config.oktaOrgName === undefined ? {} : { oktaOrgName: config.oktaOrgName }),
-        apiTokenSecret: this.secret,
+        apiTokenSecret: adminSecret("the log stream custom resource"),
         name: config.logStreamName ?? DEFAULTS.logStreamName,
         eventSourceName: config.eventSourceName ?? DEFAULTS.eventSourceName,
       });
@@ -79,12 +95,13 @@ export class OffboardingStack extends Stack {
     this.worker = new OffboardingWorker(this, "Worker", {
       queue: this.ingest.queue,
       deadLetterQueue: this.ingest.deadLetterQueue,
-      secret: this.secret,
+      secret: this.workerSecret,
       timeout: workerTimeout,
       batchSize: config.batchSize ?? DEFAULTS.batchSize,
       maxConcurrency: config.maxConcurrency ?? DEFAULTS.maxConcurrency,
       settings: {
         oktaOrgUrl: config.oktaOrgUrl,
+        ...(config.oktaCustomDomains === undefined ? {} : { oktaCustomDomains: config.oktaCustomDomains.join(",") }),
         ...pick(config, [
           "slackChannelId",
           "jiraBaseUrl",
@@ -112,7 +129,9 @@ export class OffboardingStack extends Stack {
         ? undefined
         : new OktaSystemLogPoller(this, "Poller", {
             oktaOrgUrl: config.oktaOrgUrl,
-            oktaSecret: this.secret,
+            ...(config.oktaCustomDomains === undefined ? {} : { customDomains: config.oktaCustomDomains }),
+            // The System Log read-only credential lives in the worker's secret, never the admin token.
+            oktaSecret: this.workerSecret,
             queue: this.ingest.queue,
             ledgerTable: this.worker.ledgerTable,
             ...(this.logStream !== undefined
@@ -120,7 +139,9 @@ export class OffboardingStack extends Stack {
               : source === "stream+poll"
                 ? { logStream: { name: config.logStreamName ?? DEFAULTS.logStreamName } }
                 : {}),
-            ...(config.autoReactivateStream === "true" ? { autoReactivateWith: this.secret } : {}),
+            ...(config.autoReactivateStream === "true"
+              ? { autoReactivateWith: adminSecret("autoReactivateStream") }
+              : {}),
             ...(this.alarms.topic !== undefined ? { alarmTopic: this.alarms.topic } : {}),
           });
     this.eventHook =
@@ -128,9 +149,10 @@ export class OffboardingStack extends Stack {
         ? undefined
         : new OktaEventHookReceiver(this, "EventHook", {
             oktaOrgUrl: config.oktaOrgUrl,
+            ...(config.oktaCustomDomains === undefined ? {} : { customDomains: config.oktaCustomDomains }),
             queue: this.ingest.queue,
             hookSecret: secretsmanager.Secret.fromSecretCompleteArn(this, "EventHookSecret", config.eventHookSecretArn),
-            adminSecret: this.secret,
+            adminSecret: adminSecret("registering the Event Hook"),
             ...(this.alarms.topic !== undefined ? { alarmTopic: this.alarms.topic } : {}),
           });
 

@@ -1,12 +1,14 @@
 /**
  * `OffboardingWorker`: the SQS worker Lambda (packages/handlers/src/sqs-worker.ts) with its event source
- * (partial batch failures), the DynamoDB delivery ledger, and least-privilege grants:
- * read the secret, read/write the ledger, send to the DLQ (rejected records), consume the queue.
+ * (partial batch failures), the DynamoDB delivery ledger, and grants of exactly the actions the worker's
+ * code and its event source mapping use (`WORKER_ACTIONS`): read its own secret, get/put/update/delete
+ * ledger items, send to the DLQ (rejected records), receive and delete from the queue.
  */
 import type { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { Token } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
-import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
@@ -30,6 +32,8 @@ export interface WorkerSettings {
   readonly bambooHrCompanyDomain?: string;
   /** OKTA_ORG_URL */
   readonly oktaOrgUrl?: string;
+  /** OKTA_CUSTOM_DOMAINS: comma-separated custom domains that may serve the Okta org */
+  readonly oktaCustomDomains?: string;
 }
 
 export interface OffboardingWorkerProps {
@@ -37,7 +41,11 @@ export interface OffboardingWorkerProps {
   readonly queue: sqs.IQueue;
   /** Where the worker sends records it rejects (with a reason attribute). */
   readonly deadLetterQueue: sqs.IQueue;
-  /** JSON secret with SLACK_BOT_TOKEN, JIRA_API_TOKEN, BAMBOOHR_API_KEY, OKTA_API_TOKEN, ... */
+  /**
+   * The worker's own JSON secret (SLACK_BOT_TOKEN, JIRA_API_TOKEN, BAMBOOHR_API_KEY, and an Okta read-only
+   * credential if one is configured). Never the Okta admin secret of the log-stream custom resource: the
+   * worker handles attacker-influenced data and must not be able to read an admin token.
+   */
   readonly secret: secretsmanager.ISecret;
   readonly settings?: WorkerSettings;
   /** Extra environment variables (merged last). */
@@ -65,12 +73,36 @@ const ENV_NAMES: Record<keyof WorkerSettings, string> = {
   jiraIssueType: "JIRA_ISSUE_TYPE",
   bambooHrCompanyDomain: "BAMBOOHR_COMPANY_DOMAIN",
   oktaOrgUrl: "OKTA_ORG_URL",
+  oktaCustomDomains: "OKTA_CUSTOM_DOMAINS",
 };
+
+/**
+ * Every AWS action the worker's role is granted, and why. The worker's code (packages/adapters
+ * dynamodb-ledger.ts and secrets.ts, packages/handlers dlq.ts) makes no other AWS call; the queue actions
+ * are the ones Lambda's SQS event source mapping needs (AWS: "sqs:ReceiveMessage, sqs:DeleteMessage,
+ * sqs:GetQueueAttributes"). Add an action here only together with the code that calls it.
+ */
+export const WORKER_ACTIONS = {
+  /** adapters/secrets.ts: GetSecretValueCommand. */
+  secret: ["secretsmanager:GetSecretValue"],
+  /**
+   * adapters/ledger/dynamodb.ts: BatchGetItem (a batch's case records), GetItem (an event's item),
+   * UpdateItem (claim, settle, release), PutItem (case). No Scan, Query, DeleteItem or stream reads.
+   */
+  ledger: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+  /** handlers/dlq.ts: SendMessageCommand. */
+  deadLetterQueue: ["sqs:SendMessage"],
+  /** The SQS event source mapping, on the function's behalf. */
+  queue: ["sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
+  /** With a customer-managed queue key: decrypt received messages, encrypt (data key) messages sent to the DLQ. */
+  queueKeyConsume: ["kms:Decrypt"],
+  queueKeyProduce: ["kms:Decrypt", "kms:GenerateDataKey"],
+} as const;
 
 export class OffboardingWorker extends Construct {
   public readonly lambda: OffboardFunction;
   public readonly ledgerTable: dynamodb.Table;
-  public readonly eventSource: SqsEventSource;
+  public readonly eventSourceMapping: lambda.EventSourceMapping;
   public readonly timeout: Duration;
 
   constructor(scope: Construct, id: string, props: OffboardingWorkerProps) {
@@ -115,17 +147,34 @@ export class OffboardingWorker extends Construct {
       },
     });
     const fn = this.lambda.function;
-    props.secret.grantRead(fn);
-    this.ledgerTable.grantReadWriteData(fn);
-    props.deadLetterQueue.grantSendMessages(fn);
+    // Hand-written grants instead of grantRead/grantReadWriteData/grantSendMessages/SqsEventSource: those
+    // add actions the worker never calls (DescribeSecret, Scan, Query, Batch*, GetRecords, GetShardIterator,
+    // GetQueueUrl, ChangeMessageVisibility, kms:ReEncrypt*).
+    const allow = (actions: ReadonlyArray<string>, resource: string) =>
+      iam.Grant.addToPrincipal({ grantee: fn, actions: [...actions], resourceArns: [resource] });
+    allow(WORKER_ACTIONS.secret, props.secret.secretArn);
+    if (props.secret.encryptionKey !== undefined) {
+      props.secret.encryptionKey.grantDecrypt(fn);
+    }
+    allow(WORKER_ACTIONS.ledger, this.ledgerTable.tableArn);
+    allow(WORKER_ACTIONS.deadLetterQueue, props.deadLetterQueue.queueArn);
+    if (props.deadLetterQueue.encryptionMasterKey !== undefined) {
+      allow(WORKER_ACTIONS.queueKeyProduce, props.deadLetterQueue.encryptionMasterKey.keyArn);
+    }
+    allow(WORKER_ACTIONS.queue, props.queue.queueArn);
+    if (props.queue.encryptionMasterKey !== undefined) {
+      allow(WORKER_ACTIONS.queueKeyConsume, props.queue.encryptionMasterKey.keyArn);
+    }
 
-    this.eventSource = new SqsEventSource(props.queue, {
+    this.eventSourceMapping = fn.addEventSourceMapping("SqsEventSource", {
+      eventSourceArn: props.queue.queueArn,
       batchSize,
       maxConcurrency,
       maxBatchingWindow: props.maxBatchingWindow ?? DEFAULTS.maxBatchingWindow,
       reportBatchItemFailures: true,
     });
-    fn.addEventSource(this.eventSource);
+    // Lambda checks the role's queue permissions when the mapping is created.
+    if (fn.role !== undefined) this.eventSourceMapping.node.addDependency(fn.role);
   }
 }
 

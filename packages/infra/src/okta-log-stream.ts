@@ -10,7 +10,7 @@
  * The handler lives in packages/handlers/src/log-stream/.
  */
 
-import { OKTA_PARTNER_SOURCE_PREFIX } from "@offboard/core";
+import { checkOktaOrgUrl, OKTA_ORG_DOMAINS, OKTA_PARTNER_SOURCE_PREFIX } from "@offboard/core";
 import { CustomResource, type RemovalPolicy, Stack, Token } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -21,15 +21,27 @@ import { DEFAULTS } from "./defaults.ts";
 import { HANDLER_ENTRIES, OffboardFunction } from "./lambda.ts";
 
 export interface OktaLogStreamProps {
-  /** The Okta org's base URL, e.g. `https://acme.okta.com`. */
+  /**
+   * The Okta org's base URL, e.g. `https://acme.okta.com`: https, on an Okta org domain (`*.okta.com`,
+   * `*.oktapreview.com`, `*.okta-emea.com`, `*.okta-gov.com`, `*.okta.mil`) or on one of `customDomains`.
+   * The admin token is sent there, so anything else is refused at synth time.
+   */
   readonly oktaOrgUrl: string;
+  /**
+   * The org's custom domains (e.g. `login.acme.com`), declared explicitly so `oktaOrgUrl` may use one.
+   * Requires `oktaOrgName`: a custom domain does not carry the org's subdomain.
+   */
+  readonly customDomains?: ReadonlyArray<string>;
   /**
    * The org's subdomain as it appears in the partner event source name
    * (`aws.partner/okta.com/<oktaOrgName>/<eventSourceName>`). Defaults to the first label of the org URL's
-   * host (`acme` for `https://acme.okta.com`); set it when the URL is a custom domain.
+   * host (`acme` for `https://acme.okta.com`); required when the URL is on one of `customDomains`.
    */
   readonly oktaOrgName?: string;
-  /** Secret holding a JSON object with the Okta API token. */
+  /**
+   * The Okta admin secret: a JSON object with the Okta API token that may manage log streams. Only this
+   * construct's handler is granted read access to it; keep it apart from the worker's secret.
+   */
   readonly apiTokenSecret: secretsmanager.ISecret;
   /** JSON key of the token in the secret. @default "OKTA_API_TOKEN" */
   readonly apiTokenSecretKey?: string;
@@ -48,6 +60,21 @@ export interface OktaLogStreamProps {
 }
 
 const EVENT_SOURCE_NAME = /^[a-zA-Z0-9.\-_]{1,75}$/;
+
+/**
+ * Where the custom resource may send the Okta admin token: core's `checkOktaOrgUrl` (https; an Okta org
+ * domain or the declared custom domain; plain http only to loopback hosts). Returns the URL's origin.
+ */
+export const validateOktaOrgUrl = (oktaOrgUrl: string, customDomains: ReadonlyArray<string> = []): string => {
+  const check = checkOktaOrgUrl(oktaOrgUrl, { customDomains });
+  if (!check.ok) throw new Error(`oktaOrgUrl: ${check.message}`);
+  return check.url.origin;
+};
+
+const onOktaDomain = (oktaOrgUrl: string) => {
+  const host = new URL(oktaOrgUrl).hostname.toLowerCase();
+  return OKTA_ORG_DOMAINS.some((d) => host.endsWith(`.${d}`));
+};
 
 /** `acme` from `https://acme.okta.com` (or `acme.oktapreview.com`, `acme.okta-emea.com`). */
 export const oktaOrgNameFromUrl = (oktaOrgUrl: string): string => {
@@ -87,6 +114,13 @@ export class OktaLogStream extends Construct {
         `eventSourceName must be 1-75 letters, digits, '.', '-' or '_' (Okta's rule), got ${JSON.stringify(this.eventSourceName)}`,
       );
     }
+    const urlKnown = !Token.isUnresolved(props.oktaOrgUrl);
+    if (urlKnown) validateOktaOrgUrl(props.oktaOrgUrl, props.customDomains);
+    if (urlKnown && props.oktaOrgName === undefined && !onOktaDomain(props.oktaOrgUrl)) {
+      throw new Error(
+        `oktaOrgName is required when oktaOrgUrl is not on an Okta org domain (${props.oktaOrgUrl}): the partner event source is named after the org's subdomain`,
+      );
+    }
     const orgName = props.oktaOrgName ?? oktaOrgNameFromUrl(props.oktaOrgUrl);
     this.partnerEventSourceName = partnerEventSourceName(orgName, this.eventSourceName);
     const logRetention = props.logRetention ?? DEFAULTS.logRetention;
@@ -97,7 +131,13 @@ export class OktaLogStream extends Construct {
       timeout: DEFAULTS.logStreamHandlerTimeout,
       logRetention,
     });
-    props.apiTokenSecret.grantRead(this.handler.function);
+    // Exactly what the handler calls (GetSecretValueCommand), on the admin secret only.
+    iam.Grant.addToPrincipal({
+      grantee: this.handler.function,
+      actions: ["secretsmanager:GetSecretValue"],
+      resourceArns: [props.apiTokenSecret.secretArn],
+    });
+    props.apiTokenSecret.encryptionKey?.grantDecrypt(this.handler.function);
 
     this.frameworkLogGroup = new logs.LogGroup(this, "FrameworkLogGroup", { retention: logRetention });
     this.frameworkRole = new iam.Role(this, "FrameworkRole", {
@@ -123,6 +163,10 @@ export class OktaLogStream extends Construct {
         AccountId: props.account ?? stack.account,
         Region: props.region ?? stack.region,
         EventSourceName: this.eventSourceName,
+        // Read by the handler (comma-separated), which checks the URL again before sending the token.
+        ...(props.customDomains !== undefined && props.customDomains.length > 0
+          ? { CustomDomains: props.customDomains.join(",") }
+          : {}),
       },
     });
     this.logStreamId = this.customResource.getAttString("LogStreamId");

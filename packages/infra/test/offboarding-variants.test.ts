@@ -48,12 +48,18 @@ describe("with queueEncryption=KMS and an alarm e-mail", () => {
     });
   });
 
-  it("has only the KMS wildcard actions CDK's SQS grants need, each acknowledged", () => {
+  it("grants the worker no wildcard action, not even for the queue key, and has no unacknowledged finding", () => {
     const wildcardActions = policyStatements(s.template).flatMap(({ statement }) =>
       asArray(statement.Action).filter((a) => a.includes("*")),
     );
 
     expect([...new Set(wildcardActions)].sort()).toEqual(["kms:GenerateDataKey*", "kms:ReEncrypt*"]);
+    // The worker's own grants are hand-written: no wildcard (the ones above are the poller's and the hook's).
+    const workerRole = s.stack.getLogicalId(s.stack.worker.lambda.role.node.defaultChild as never);
+    const workerWildcards = policyStatements(s.template)
+      .filter(({ roles }) => JSON.stringify(roles) === JSON.stringify([{ Ref: workerRole }]))
+      .flatMap(({ statement }) => asArray(statement.Action).filter((a) => a.includes("*")));
+    expect(workerWildcards).toEqual([]);
     expect(unacknowledgedNagFindings(s.app)).toEqual([]);
   });
 
@@ -163,6 +169,7 @@ describe("OktaLogStream", () => {
     const derived = new OktaLogStream(stack, "A", { oktaOrgUrl: "https://acme.okta.com", apiTokenSecret: secret });
     const custom = new OktaLogStream(stack, "B", {
       oktaOrgUrl: "https://login.acme.com",
+      customDomains: ["login.acme.com"],
       oktaOrgName: "acme",
       apiTokenSecret: secret,
       name: "offboard-b",
@@ -175,7 +182,72 @@ describe("OktaLogStream", () => {
     Template.fromStack(stack).hasResourceProperties("Custom::OktaLogStream", {
       Region: "eu-west-1",
       Name: "offboard-b",
+      CustomDomains: "login.acme.com",
     });
+  });
+
+  it.each([
+    ["plain http", "http://acme.okta.com", /must be https/],
+    ["a host that is not an Okta org domain", "https://okta.example.com", /not an Okta org domain/],
+    ["a look-alike of an Okta domain", "https://acme.okta.com.example.net", /not an Okta org domain/],
+    ["credentials in the URL", "https://user:pw@acme.okta.com", /must not carry credentials/],
+    ["text that is not a URL", "acme.okta.com", /not a URL/],
+  ])("refuses %s as the org URL the admin token is sent to", (_name, oktaOrgUrl, message) => {
+    const stack = new Stack(new App(), "LS");
+
+    expect(() => new OktaLogStream(stack, "A", { oktaOrgUrl, apiTokenSecret: secretIn(stack) })).toThrow(message);
+  });
+
+  it.each([
+    "https://acme.okta.com",
+    "https://acme.oktapreview.com",
+    "https://acme.okta-emea.com",
+    "https://acme.okta-gov.com",
+    "https://acme.okta.mil",
+  ])("accepts the Okta org domain of %s", (oktaOrgUrl) => {
+    const stack = new Stack(new App({ context: { "aws:cdk:bundling-stacks": [] } }), "LS");
+
+    expect(new OktaLogStream(stack, "A", { oktaOrgUrl, apiTokenSecret: secretIn(stack) }).partnerEventSourceName).toBe(
+      "aws.partner/okta.com/acme/offboard",
+    );
+  });
+
+  it("accepts a custom domain only when it is declared, and then only with the org name", () => {
+    const stack = new Stack(new App({ context: { "aws:cdk:bundling-stacks": [] } }), "LS");
+    const secret = secretIn(stack);
+
+    expect(
+      () => new OktaLogStream(stack, "A", { oktaOrgUrl: "https://login.acme.com", apiTokenSecret: secret }),
+    ).toThrow(/not an Okta org domain/);
+    expect(
+      () =>
+        new OktaLogStream(stack, "B", {
+          oktaOrgUrl: "https://login.acme.com",
+          customDomains: ["login.other.com"],
+          oktaOrgName: "acme",
+          apiTokenSecret: secret,
+        }),
+    ).toThrow(/not an Okta org domain/);
+    expect(
+      () =>
+        new OktaLogStream(stack, "C", {
+          oktaOrgUrl: "https://login.acme.com",
+          customDomains: ["login.acme.com"],
+          apiTokenSecret: secret,
+        }),
+    ).toThrow(/oktaOrgName is required/);
+  });
+
+  it("accepts plain http only to a loopback host (local fakes)", () => {
+    const stack = new Stack(new App({ context: { "aws:cdk:bundling-stacks": [] } }), "LS");
+
+    expect(
+      new OktaLogStream(stack, "A", {
+        oktaOrgUrl: "http://127.0.0.1:8443",
+        oktaOrgName: "acme",
+        apiTokenSecret: secretIn(stack),
+      }).partnerEventSourceName,
+    ).toBe("aws.partner/okta.com/acme/offboard");
   });
 
   it("rejects an event source name Okta would refuse, before deploying", () => {
@@ -194,6 +266,11 @@ describe("OktaLogStream", () => {
 
 describe("configuration from CDK context", () => {
   const contextOf = (values: Record<string, unknown>) => (key: string) => values[key];
+  const REQUIRED = {
+    oktaOrgUrl: "https://acme.okta.com",
+    secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:offboard-AbCdEf",
+    oktaAdminSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:offboard-okta-admin-GhIjKl",
+  };
 
   it("names every missing required key", () => {
     const error = (() => {
@@ -207,6 +284,7 @@ describe("configuration from CDK context", () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect(String(error)).toContain("oktaOrgUrl is required");
     expect(String(error)).toContain("secretArn is required");
+    expect(String(error)).toContain("oktaAdminSecretArn is required");
   });
 
   it("rejects a secret ARN without its 6-character suffix", () => {
@@ -221,19 +299,50 @@ describe("configuration from CDK context", () => {
   });
 
   it("reads numbers given as -c strings and keeps unset optional keys out", () => {
+    const config = configFromContext(contextOf({ ...REQUIRED, maxReceiveCount: "3" }));
+
+    expect(config).toEqual({ ...REQUIRED, maxReceiveCount: 3 });
+  });
+
+  it.each([
+    ["plain http", "http://acme.okta.com", "oktaOrgUrl: Okta org URL must be https"],
+    ["a host that is not an Okta org domain", "https://okta.example.com", "-c oktaCustomDomains=<host>"],
+  ])("refuses %s as the Okta org URL, naming the key", (_name, oktaOrgUrl, message) => {
+    expect(() => configFromContext(contextOf({ ...REQUIRED, oktaOrgUrl }))).toThrow(message);
+  });
+
+  it("accepts a custom domain declared with oktaCustomDomains, and gives the worker OKTA_CUSTOM_DOMAINS", () => {
     const config = configFromContext(
       contextOf({
-        oktaOrgUrl: "https://acme.okta.com",
-        secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:offboard-AbCdEf",
-        maxReceiveCount: "3",
+        ...REQUIRED,
+        oktaOrgUrl: "https://login.acme.com",
+        oktaCustomDomains: "login.acme.com, sso.acme.com",
+        oktaOrgName: "acme",
       }),
     );
+    const { stack, template } = synthStack(config, { bundle: false });
 
-    expect(config).toEqual({
-      oktaOrgUrl: "https://acme.okta.com",
-      secretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:offboard-AbCdEf",
-      maxReceiveCount: 3,
+    expect(config.oktaCustomDomains).toEqual(["login.acme.com", "sso.acme.com"]);
+    expect(stack.partnerEventSourceName).toBe("aws.partner/okta.com/acme/offboard");
+    template.hasResourceProperties("Custom::OktaLogStream", { CustomDomains: "login.acme.com,sso.acme.com" });
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ OKTA_CUSTOM_DOMAINS: "login.acme.com,sso.acme.com" }) },
     });
+  });
+
+  it("refuses one secret for the worker and the Okta admin token", () => {
+    expect(() => configFromContext(contextOf({ ...REQUIRED, oktaAdminSecretArn: REQUIRED.secretArn }))).toThrow(
+      /oktaAdminSecretArn must be a different secret from secretArn/,
+    );
+  });
+
+  it("needs no Okta admin secret when the log stream is managed elsewhere", () => {
+    const { oktaAdminSecretArn: _, ...withoutAdmin } = REQUIRED;
+    const config = configFromContext(
+      contextOf({ ...withoutAdmin, existingEventSourceName: "aws.partner/okta.com/acme/terraform" }),
+    );
+
+    expect(config.oktaAdminSecretArn).toBeUndefined();
   });
 
   it("fills example values only when offboard:example=true", () => {

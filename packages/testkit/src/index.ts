@@ -16,6 +16,15 @@ export {
   type RecordedCall,
   startFakeOkta,
 } from "./fake-okta.ts";
+export {
+  type FakeSlack,
+  type FakeSlackCall,
+  type FakeSlackFile,
+  type FakeSlackMessage,
+  type FakeSlackOptions,
+  type SlackFault,
+  startFakeSlack,
+} from "./fake-slack.ts";
 export { describeLedgerContract, type LedgerLayerFactory } from "./ledger-contract.ts";
 export { type Handler, type Loopback, type RecordedRequest, type Reply, startLoopback } from "./loopback.ts";
 export {

@@ -401,5 +401,105 @@ export const describeLedgerContract = (name: string, makeLayer: LedgerLayerFacto
       );
       expect(found).toEqual(second);
     });
+
+    it("has no shared record under a key never written", async () => {
+      const found = await run(DeliveryLedger.use((ledger) => ledger.getShared(unique("pace"))));
+      expect(found).toBeUndefined();
+    });
+
+    it("creates a shared record once: a second create of the same key is refused", async () => {
+      const key = unique("pace");
+      const { first, second, found } = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          const first = yield* ledger.putShared(key, '{"n":1}', undefined, LONG_LEASE_MS);
+          const second = yield* ledger.putShared(key, '{"n":2}', undefined, LONG_LEASE_MS);
+          return { first, second, found: yield* ledger.getShared(key) };
+        }),
+      );
+      expect([first, second]).toEqual([true, false]);
+      expect(found).toEqual({ value: '{"n":1}', version: 1 });
+    });
+
+    it("replaces a shared record only at the version read, and counts versions up", async () => {
+      const key = unique("digest");
+      const { stale, fresh, found } = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          yield* ledger.putShared(key, "a", undefined, LONG_LEASE_MS);
+          const fresh = yield* ledger.putShared(key, "b", 1, LONG_LEASE_MS);
+          const stale = yield* ledger.putShared(key, "c", 1, LONG_LEASE_MS);
+          return { stale, fresh, found: yield* ledger.getShared(key) };
+        }),
+      );
+      expect([fresh, stale]).toEqual([true, false]);
+      expect(found).toEqual({ value: "b", version: 2 });
+    });
+
+    it("loses no update when many writers read-modify-write one shared record at once", async () => {
+      const key = unique("count");
+      const writers = 12;
+      const increment = Effect.gen(function* () {
+        const ledger = yield* DeliveryLedger;
+        for (;;) {
+          const current = yield* ledger.getShared(key);
+          const n = current === undefined ? 0 : Number(current.value);
+          if (yield* ledger.putShared(key, String(n + 1), current?.version, LONG_LEASE_MS)) return;
+        }
+      });
+      const found = await run(
+        Effect.gen(function* () {
+          yield* Effect.all(
+            Array.from({ length: writers }, () => increment),
+            { concurrency: "unbounded" },
+          );
+          return yield* DeliveryLedger.use((ledger) => ledger.getShared(key));
+        }),
+      );
+      expect(found?.value).toBe(String(writers));
+      expect(found?.version).toBe(writers);
+    });
+
+    it("has an empty shared list under a key never appended to", async () => {
+      const found = await run(DeliveryLedger.use((ledger) => ledger.listShared(unique("list"))));
+      expect(found).toEqual({ size: 0, items: [] });
+    });
+
+    it("hands out each position of a shared list once when many writers append at once, and lists them in order", async () => {
+      const key = unique("list");
+      const { positions, list } = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          const positions = yield* Effect.all(
+            Array.from({ length: 20 }, (_, i) => ledger.appendShared(key, `item-${i}`, LONG_LEASE_MS)),
+            { concurrency: "unbounded" },
+          );
+          return { positions, list: yield* ledger.listShared(key) };
+        }),
+      );
+      expect([...positions].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      expect(list.size).toBe(20);
+      expect(list.items.map((i) => i.position)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      for (const [i, position] of positions.entries()) {
+        expect(list.items[position]?.item).toBe(`item-${i}`);
+      }
+    });
+
+    it("forgets a shared record once its time is up, and lets it be created anew", async () => {
+      const key = unique("pace");
+      const { gone, created, found } = await run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          yield* ledger.putShared(key, "old", undefined, SHORT_LEASE_MS);
+          yield* waitForExpiry;
+          const gone = yield* ledger.getShared(key);
+          const created = yield* ledger.putShared(key, "new", undefined, LONG_LEASE_MS);
+          return { gone, created, found: yield* ledger.getShared(key) };
+        }),
+      );
+      expect(gone).toBeUndefined();
+      expect(created).toBe(true);
+      expect(found?.value).toBe("new");
+    });
   });
 };

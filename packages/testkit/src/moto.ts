@@ -45,7 +45,19 @@ const serialisingProxy = async (motoPort: number): Promise<{ server: Server; por
   let chain: Promise<void> = Promise.resolve();
   const server = createHttpServer((req, res) => {
     const forward = () =>
-      new Promise<void>((done) => {
+      new Promise<void>((resolve) => {
+        let settled = false;
+        const done = () => {
+          if (!settled) {
+            settled = true;
+            resolve();
+          }
+        };
+        // The client gave up while this request waited its turn: nothing to forward.
+        if (res.destroyed || res.closed) {
+          done();
+          return;
+        }
         const upstream = httpRequest(
           { host: "127.0.0.1", port: motoPort, method: req.method, path: req.url, headers: req.headers },
           (up) => {
@@ -58,6 +70,12 @@ const serialisingProxy = async (motoPort: number): Promise<{ server: Server; por
         upstream.on("error", (e) => {
           if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
           res.end(`moto proxy: ${e.message}`);
+          done();
+        });
+        // A client that gives up (an aborted SDK call) must not hold the DynamoDB queue forever: its
+        // half-sent request would never be answered.
+        res.on("close", () => {
+          if (!res.writableFinished) upstream.destroy();
           done();
         });
         req.pipe(upstream);

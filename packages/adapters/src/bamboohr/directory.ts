@@ -13,6 +13,7 @@
  */
 import { type Employee, HrisDirectory, HrisError } from "@offboard/core";
 import { Duration, Effect, Exit, Layer, Redacted, Result, Schema } from "effect";
+import { CrossOriginRedirectError, sameOriginFetch } from "../same-origin.ts";
 import { failure, networkFailure, statusFailure } from "./errors.ts";
 import type { BambooHrSettings } from "./settings.ts";
 
@@ -122,7 +123,9 @@ export const makeBambooHrDirectory = (
   settings: BambooHrSettings,
   options: BambooHrOptions = {},
 ): HrisDirectory["Service"] => {
-  const doFetch = options.fetch ?? fetch;
+  // Redirects only within BambooHR's origin: the request carries the API key and asks for every
+  // employee's data, and a redirect elsewhere would repeat it to another host.
+  const doFetch = sameOriginFetch(options.fetch ?? fetch);
   const url = `${bambooHrApiRoot(settings)}reports/custom?format=JSON`;
 
   const load = async (): Promise<ReadonlyMap<string, Employee>> => {
@@ -143,6 +146,9 @@ export const makeBambooHrDirectory = (
       });
       body = await res.text();
     } catch (cause) {
+      if (cause instanceof CrossOriginRedirectError) {
+        throw failure(`BambooHR ${cause.message}; check BAMBOOHR_BASE_URL and BAMBOOHR_COMPANY_DOMAIN`, cause);
+      }
       throw networkFailure(cause, settings.timeoutMs);
     }
     if (!res.ok) throw statusFailure(res, body);

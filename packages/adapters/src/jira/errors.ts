@@ -1,5 +1,6 @@
 import { SinkError } from "@offboard/core";
 import { describeNetworkCause } from "../network.ts";
+import { CrossOriginRedirectError } from "../same-origin.ts";
 import { JIRA_SINK } from "./settings.ts";
 
 /** Classification of jira.js (axios) failures into the core's `SinkError` (transient / permanent). */
@@ -42,6 +43,34 @@ export const retryAfterMs = (value: string | undefined, now = Date.now()): numbe
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 };
 
+/**
+ * How long Jira asks us to wait after a 429: `Retry-After` (seconds or a date), else `X-RateLimit-Reset`
+ * (an ISO 8601 time), else undefined (the caller backs off exponentially, with jitter).
+ */
+export const rateLimitWaitMs = (headers: unknown, now = Date.now()): number | undefined => {
+  const retryAfter = retryAfterMs(header(headers, "retry-after"), now);
+  if (retryAfter !== undefined) return retryAfter;
+  const reset = header(headers, "x-ratelimit-reset");
+  const at = reset === undefined ? Number.NaN : Date.parse(reset);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+};
+
+/** Exponential backoff with jitter for a 429 that named no wait: between half and all of 1 s × 2^n. */
+export const backoffMs = (n: number): number => {
+  const ceiling = Math.min(60_000, 1_000 * 2 ** n);
+  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+};
+
+/** The refused redirect in an error's cause chain (jira.js wraps axios, which wraps follow-redirects). */
+const crossOriginRedirectIn = (cause: unknown): CrossOriginRedirectError | undefined => {
+  let current: unknown = cause;
+  for (let depth = 0; depth < 5 && typeof current === "object" && current !== null; depth++) {
+    if (current instanceof CrossOriginRedirectError) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+};
+
 /** Network errors raised before the request reached Jira: repeating the request cannot duplicate anything. */
 const NOT_SENT: ReadonlySet<string> = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]);
 
@@ -70,6 +99,17 @@ const NETWORK_CODES = new Set([
  * the SinkError is only { status, data }: the axios error holds the Authorization header.
  */
 export const classifyJiraError = (cause: unknown, what: string): SinkError => {
+  const redirect = crossOriginRedirectIn(cause);
+  if (redirect !== undefined) {
+    // Configuration, not a blip: JIRA_BASE_URL names a site that sends requests elsewhere.
+    return new SinkError({
+      sink: JIRA_SINK,
+      failure: "permanent",
+      code: "redirect",
+      message: `Jira ${what}: ${redirect.message}; check JIRA_BASE_URL`,
+      cause: { code: "redirect", from: redirect.from, to: redirect.to },
+    });
+  }
   const e = (typeof cause === "object" && cause !== null ? cause : {}) as HttpLike;
   const axiosLike = (e.cause ?? e) as { response?: { status?: unknown; data?: unknown; headers?: unknown } };
   const res = axiosLike.response;
@@ -83,7 +123,7 @@ export const classifyJiraError = (cause: unknown, what: string): SinkError => {
     const data = res?.data;
     const vendor = jiraErrorText(data);
     const transient = status === 429 || status === 408 || status >= 500;
-    const wait = status === 429 ? retryAfterMs(header(res?.headers, "retry-after")) : undefined;
+    const wait = status === 429 ? rateLimitWaitMs(res?.headers) : undefined;
     return new SinkError({
       sink: JIRA_SINK,
       failure: transient ? "transient" : "permanent",

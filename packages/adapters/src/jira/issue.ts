@@ -1,11 +1,14 @@
 import type { DeliveryContext, HrisStatus, OffboardingEvent } from "@offboard/core";
-import { hrisLine, personLabel, personName } from "@offboard/core";
+import { clipText, hrisLine, personLabel, personName, safeText } from "@offboard/core";
 
 /**
  * The pure Jira issue builder for the Jira sink: summary, labels and the Atlassian Document Format
  * (ADF) description and comments. No client, no I/O; the console preview and docs reuse it.
  * Every user-controlled string goes into an ADF `text` node, which Jira renders literally (ADF has no
- * wiki markup to inject), and the summary is one plain line capped at Jira's 255 characters.
+ * wiki markup to inject), as one line of visible text (`safeText`: no bidi overrides, zero-width or
+ * control characters). The summary is one plain line capped at Jira's 255 characters; the description
+ * and comments stay within Jira's 32,767 characters, saying so when something had to be clipped. Clips
+ * never split an emoji or a letter from its accents (`clipText`).
  */
 
 /** The settings the issue depends on (a subset of `JiraSettings`). */
@@ -52,14 +55,23 @@ export interface JiraIssueFields {
   readonly labels: ReadonlyArray<string>;
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is removed
-const CONTROL = /[\u0000-\u001f\u007f]+/g;
-
-/** One line of plain text: control characters (newlines included) become spaces. */
-export const oneLine = (s: string): string => s.replace(CONTROL, " ").replace(/\s+/g, " ").trim();
+/** One line of visible text: control, bidi and zero-width characters removed, runs of spaces as one. */
+export const oneLine = (s: string): string => safeText(s).replace(/\s+/g, " ");
 
 /** Jira's summary limit. */
 export const SUMMARY_MAX = 255;
+
+/**
+ * Jira's limit for a description or a comment: 32,767 characters. offboard counts the serialized ADF
+ * document, the stricter reading of the limit, so what it sends is within it however Jira counts.
+ */
+export const DESCRIPTION_MAX = 32_767;
+
+/** The note added when a value or the checklist had to be clipped to fit. */
+export const CLIPPED_NOTE = "Some values were clipped to keep this issue within Jira's 32,767-character limit.";
+
+/** Per-value budgets tried in turn until the document fits (the first one suits any real name). */
+const VALUE_BUDGETS = [1_000, 300, 100, 40] as const;
 
 /** Jira labels cannot contain spaces; keep them short and printable. */
 export const jiraLabel = (s: string): string => oneLine(s).replace(/\s/g, "-").slice(0, 255);
@@ -72,8 +84,7 @@ export const jiraSummary = (event: OffboardingEvent): string => {
   const tail = `: Okta user ${event.kind}`;
   const who = oneLine(personLabel(event.subject));
   const room = SUMMARY_MAX - "Offboard ".length - tail.length;
-  const clipped = who.length <= room ? who : `${who.slice(0, Math.max(0, room - 1))}…`;
-  return `Offboard ${clipped}${tail}`;
+  return `Offboard ${clipText(who, room)}${tail}`;
 };
 
 const text = (t: string, marks?: AdfNode["marks"]): AdfNode => ({
@@ -91,22 +102,75 @@ const bulletList = (items: ReadonlyArray<ReadonlyArray<AdfNode>>): AdfNode => ({
 });
 const linkText = (t: string, href: string): AdfNode => text(t, [{ type: "link", attrs: { href } }]);
 
+/** Makes a user-controlled value one visible line within a budget, remembering whether it clipped. */
+interface Values {
+  readonly v: (raw: string) => string;
+  readonly clipped: () => boolean;
+}
+
+const valuesWithin = (budget: number): Values => {
+  let clipped = false;
+  return {
+    v: (raw) => {
+      const line = oneLine(raw);
+      const out = clipText(line, budget);
+      if (out !== line) clipped = true;
+      return out;
+    },
+    clipped: () => clipped,
+  };
+};
+
 /** "Label: value" list items for the event's details. */
-const detailItems = (event: OffboardingEvent, hris: HrisStatus): Array<ReadonlyArray<AdfNode>> => {
+const detailItems = (event: OffboardingEvent, hris: HrisStatus, v: Values["v"]): Array<ReadonlyArray<AdfNode>> => {
   const items: Array<ReadonlyArray<AdfNode>> = [
-    [strong("When: "), text(event.occurredAt)],
-    [strong("User: "), text(personName(event.subject))],
-    [strong("Login: "), text(event.subject.login ?? "(none)")],
-    [strong("Okta user id: "), text(event.subject.id)],
-    [strong("Actor: "), text(personLabel(event.actor))],
+    [strong("When: "), text(v(event.occurredAt))],
+    [strong("User: "), text(v(personName(event.subject)))],
+    [strong("Login: "), text(v(event.subject.login ?? "(none)"))],
+    [strong("Okta user id: "), text(v(event.subject.id))],
+    [strong("Actor: "), text(v(personLabel(event.actor)))],
   ];
-  if (event.reason !== undefined && event.reason.trim() !== "") items.push([strong("Reason: "), text(event.reason)]);
-  if (hris._tag !== "NotChecked") items.push([strong("HRIS: "), text(hrisLine(hris).replace(/^HRIS: /, ""))]);
+  if (event.reason !== undefined && event.reason.trim() !== "") items.push([strong("Reason: "), text(v(event.reason))]);
+  if (hris._tag !== "NotChecked") items.push([strong("HRIS: "), text(v(hrisLine(hris).replace(/^HRIS: /, "")))]);
   const where = [event.client.ip, event.client.geo].filter((x): x is string => x !== undefined && x !== "");
-  if (where.length > 0) items.push([strong("Client: "), text(where.join(", "))]);
-  items.push([strong("Okta event: "), text(`${event.id} (${event.eventType})`)]);
-  if (event.transactionId !== undefined) items.push([strong("Okta transaction: "), text(event.transactionId)]);
+  if (where.length > 0) items.push([strong("Client: "), text(v(where.join(", ")))]);
+  items.push([strong("Okta event: "), text(v(`${event.id} (${event.eventType})`))]);
+  if (event.transactionId !== undefined) items.push([strong("Okta transaction: "), text(v(event.transactionId))]);
   return items;
+};
+
+/** The length Jira's limit is checked against here: the serialized document. */
+export const adfLength = (doc: AdfDoc): number => JSON.stringify(doc).length;
+
+const clippedNote = (): AdfNode => paragraph(text(CLIPPED_NOTE, [{ type: "em" }]));
+
+/**
+ * Builds a document within `DESCRIPTION_MAX`: with each value within the largest budget that fits; at
+ * the smallest, list items of the checklist are left out from the end. `build` gets the value maker and
+ * how many checklist steps to keep. A note says so whenever anything was clipped or left out.
+ */
+const withinLimit = (build: (v: Values["v"], steps: number) => ReadonlyArray<AdfNode>, stepCount: number): AdfDoc => {
+  const doc = (content: ReadonlyArray<AdfNode>, clipped: boolean): AdfDoc => ({
+    type: "doc",
+    version: 1,
+    content: clipped ? [...content, clippedNote()] : content,
+  });
+  for (const budget of VALUE_BUDGETS) {
+    const values = valuesWithin(budget);
+    const built = doc(build(values.v, stepCount), values.clipped());
+    if (adfLength(built) <= DESCRIPTION_MAX) return built;
+  }
+  // The most checklist steps that fit (the size grows with each step kept): a binary search.
+  const smallest = VALUE_BUDGETS[VALUE_BUDGETS.length - 1] ?? 40;
+  const at = (steps: number) => doc(build(valuesWithin(smallest).v, steps), true);
+  let fits = 0;
+  let tooMany = stepCount;
+  while (tooMany - fits > 1) {
+    const mid = Math.floor((fits + tooMany) / 2);
+    if (adfLength(at(mid)) <= DESCRIPTION_MAX) fits = mid;
+    else tooMany = mid;
+  }
+  return at(fits);
 };
 
 /** The ADF description: what happened, the event's details, and the offboarding checklist. */
@@ -115,19 +179,26 @@ export const jiraDescription = (
   hris: HrisStatus,
   checklist: ReadonlyArray<string>,
 ): AdfDoc => {
-  const content: Array<AdfNode> = [
-    paragraph(text(`Okta reports that ${personName(event.subject)} was ${event.kind} by ${personName(event.actor)}.`)),
-    heading(3, "Event"),
-    bulletList(detailItems(event, hris)),
-  ];
   const steps = checklist.map((s) => s.trim()).filter((s) => s !== "");
-  if (steps.length > 0) {
-    content.push(heading(3, "Offboarding checklist"), bulletList(steps.map((s) => [text(`☐ ${s}`)])));
-  }
-  content.push(
-    paragraph(text("Created by offboard. Follow-ups (reactivation) are added as comments.", [{ type: "em" }])),
-  );
-  return { type: "doc", version: 1, content };
+  return withinLimit((v, keep) => {
+    const content: Array<AdfNode> = [
+      paragraph(
+        text(`Okta reports that ${v(personName(event.subject))} was ${event.kind} by ${v(personName(event.actor))}.`),
+      ),
+      heading(3, "Event"),
+      bulletList(detailItems(event, hris, v)),
+    ];
+    if (keep > 0) {
+      content.push(
+        heading(3, "Offboarding checklist"),
+        bulletList(steps.slice(0, keep).map((s) => [text(`☐ ${v(s)}`)])),
+      );
+    }
+    content.push(
+      paragraph(text("Created by offboard. Follow-ups (reactivation) are added as comments.", [{ type: "em" }])),
+    );
+    return content;
+  }, steps.length);
 };
 
 /** The labels: okta-offboarding, okta-user-<id>, then the configured extras (deduplicated). */
@@ -155,34 +226,36 @@ export const offboardProperty = (event: OffboardingEvent): OffboardProperty => (
   subjectId: event.subject.id,
 });
 
-/** The ADF comment a follow-up adds to the case's issue. */
+/** The ADF comment a follow-up adds to the case's issue (within Jira's limit, like the description). */
 export const buildJiraComment = (
   event: OffboardingEvent,
   ctx: Pick<DeliveryContext, "hris" | "receipts">,
   transition: { readonly name: string; readonly applied: boolean } | undefined,
   /** A line that says why offboard acts now (a ticket closed because the user's state moved on). */
   note?: string,
-): AdfDoc => {
-  const content: Array<AdfNode> = [
-    ...(note !== undefined ? [paragraph(strong(note))] : []),
-    paragraph(
-      strong(`Okta user ${event.kind}. `),
-      text(`${personName(event.subject)} was ${event.kind} by ${personName(event.actor)}.`),
-    ),
-    bulletList(detailItems(event, ctx.hris)),
-  ];
-  if (transition !== undefined) {
-    content.push(
+): AdfDoc =>
+  withinLimit((v) => {
+    const content: Array<AdfNode> = [
+      ...(note !== undefined ? [paragraph(strong(v(note)))] : []),
       paragraph(
-        text(
-          transition.applied
-            ? `Transition "${transition.name}" applied.`
-            : `Transition "${transition.name}" is not offered from the issue's current status (it may have been applied already); not applied now.`,
-        ),
+        strong(`Okta user ${event.kind}. `),
+        text(`${v(personName(event.subject))} was ${event.kind} by ${v(personName(event.actor))}.`),
       ),
-    );
-  }
-  const slack = ctx.receipts.get("slack");
-  if (slack?.url !== undefined) content.push(paragraph(linkText("Slack alert", slack.url)));
-  return { type: "doc", version: 1, content };
-};
+      bulletList(detailItems(event, ctx.hris, v)),
+    ];
+    if (transition !== undefined) {
+      const name = v(transition.name);
+      content.push(
+        paragraph(
+          text(
+            transition.applied
+              ? `Transition "${name}" applied.`
+              : `Transition "${name}" is not offered from the issue's current status (it may have been applied already); not applied now.`,
+          ),
+        ),
+      );
+    }
+    const slack = ctx.receipts.get("slack");
+    if (slack?.url !== undefined) content.push(paragraph(linkText("Slack alert", slack.url)));
+    return content;
+  }, 0);

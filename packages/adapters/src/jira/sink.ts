@@ -10,8 +10,9 @@ import {
 } from "@offboard/core";
 import { Clock, Duration, Effect, Schedule } from "effect";
 import type { Version3Models, Version3Parameters } from "jira.js";
+import { paced } from "../coordination/pacing.ts";
 import { duplicateGuardJql, type LazyJiraClient, makeJiraClient } from "./client.ts";
-import { classifyJiraError, neverSent } from "./errors.ts";
+import { backoffMs, classifyJiraError, neverSent } from "./errors.ts";
 import { buildJiraComment, buildJiraIssueFields, JIRA_PROPERTY_KEY, offboardProperty } from "./issue.ts";
 import { JIRA_SINK, type JiraSettings } from "./settings.ts";
 
@@ -41,12 +42,22 @@ interface Jira {
 const call = <A>(what: string, f: () => Promise<A>) =>
   Effect.tryPromise({ try: f, catch: (cause) => classifyJiraError(cause, what) });
 
+/** The longest an attempt waits for Jira's 429 before handing the record back to the queue for that long. */
+const JIRA_MAX_WAIT_MS = 2_000;
+
+/**
+ * Issue creation is paced for every writer on the ledger together: at most 5 a second after a burst
+ * of 10, well under Jira Cloud's per-site limits, so a layoff opens one ticket per user without 429s.
+ */
+const JIRA_CREATE_PACE = { intervalMs: 200, burst: 10 } as const;
+
 /**
  * Bounded retries of 5xx, 408 and network failures inside one attempt: at most `maxRetries`, none
  * started once `timeoutMs` has passed since the first try (so a slow Jira costs about two timeouts,
- * not `maxRetries + 1`). 429 is not retried here: it goes back with Retry-After for the core.
- * `retryable` narrows which transient failures may be repeated (the create: only those where the
- * request never reached Jira).
+ * not `maxRetries + 1`). `retryable` narrows which transient failures may be repeated (the create:
+ * only those where the request never reached Jira). A 429 is retried once, after exactly the wait
+ * Jira named (Retry-After, X-RateLimit-Reset; without either, exponential backoff with jitter) when
+ * that is short; otherwise it goes back with the wait, for the record to return after it.
  */
 const retrying = <A>(
   settings: Pick<JiraSettings, "maxRetries" | "timeoutMs">,
@@ -55,13 +66,37 @@ const retrying = <A>(
 ) =>
   Effect.suspend(() => {
     const start = Date.now();
-    return eff.pipe(
+    const bounded = eff.pipe(
       Effect.retry({
         schedule: Schedule.exponential(Duration.millis(100), 2),
         times: Math.max(0, settings.maxRetries),
         while: (e: SinkError) =>
           e.failure === "transient" && e.code !== "429" && retryable(e) && Date.now() - start < settings.timeoutMs,
       }),
+    );
+    return bounded.pipe(
+      Effect.catchIf(
+        (e) => e.code === "429",
+        (e) => {
+          const wait = e.retryAfterMs ?? backoffMs(0);
+          if (wait > JIRA_MAX_WAIT_MS) return Effect.fail(e);
+          return Effect.sleep(Duration.millis(wait)).pipe(
+            Effect.andThen(bounded),
+            Effect.mapError((again) =>
+              again.code === "429" && again.retryAfterMs === undefined
+                ? new SinkError({
+                    sink: again.sink,
+                    failure: "transient",
+                    code: "429",
+                    message: `${again.message} (backing off)`,
+                    retryAfterMs: backoffMs(1),
+                    cause: again.cause,
+                  })
+                : again,
+            ),
+          );
+        },
+      ),
     );
   });
 
@@ -126,7 +161,29 @@ const openIssue = Effect.fn("JiraSink.open")(function* (j: Jira, event: Offboard
       ...(existing.id !== undefined && { detail: { id: existing.id } }),
     } satisfies Receipt;
   }
-  const created = yield* createIssue(j, event, ctx);
+  const created = yield* paced(
+    ctx.coordination,
+    `jira-pace#${j.settings.baseUrl}`,
+    JIRA_CREATE_PACE,
+    JIRA_MAX_WAIT_MS,
+    createIssue(j, event, ctx),
+    (waitMs) =>
+      new SinkError({
+        sink: JIRA_SINK,
+        failure: "transient",
+        code: "paced",
+        message: `Jira create issue: the next slot is ${Math.ceil(waitMs / 1000)} s away (shared pacing)`,
+        retryAfterMs: waitMs,
+      }),
+    (e) =>
+      new SinkError({
+        sink: JIRA_SINK,
+        failure: "transient",
+        code: "ledger",
+        message: `ledger unavailable: ${e.message}`,
+        cause: e,
+      }),
+  );
   if (typeof created.key !== "string") {
     return yield* new SinkError({
       sink: JIRA_SINK,
@@ -211,19 +268,29 @@ const commentOn = Effect.fnUntraced(function* (
   // Transition first (repeating it is harmless: it is simply no longer offered), comment last.
   const name = j.settings.reactivateTransition;
   const applied = name !== undefined && action === "close" ? yield* transition(j, key, name) : undefined;
+  // Exactly once: each try first looks for the comment an earlier try (or attempt) may have made (it
+  // names this Okta event); comments are read back consistently, unlike the issue search.
   const comment = yield* retrying(
     j.settings,
-    call("add comment", async () =>
-      (await j.client()).issueComments.addComment({
-        issueIdOrKey: key,
-        comment: buildJiraComment(
-          event,
-          ctx,
-          name !== undefined && applied !== undefined ? { name, applied } : undefined,
-          closingNote(event, ctx, action),
-        ) as unknown as Version3Models.Document,
-      }),
-    ),
+    Effect.gen(function* () {
+      const existing = yield* call("get comments", async () =>
+        (await j.client()).issueComments.getComments({ issueIdOrKey: key, orderBy: "-created", maxResults: 100 }),
+      );
+      const found = (existing.comments ?? []).find((c) => JSON.stringify(c.body ?? "").includes(event.id));
+      if (found !== undefined) return { id: found.id, adopted: true };
+      const added = yield* call("add comment", async () =>
+        (await j.client()).issueComments.addComment({
+          issueIdOrKey: key,
+          comment: buildJiraComment(
+            event,
+            ctx,
+            name !== undefined && applied !== undefined ? { name, applied } : undefined,
+            closingNote(event, ctx, action),
+          ) as unknown as Version3Models.Document,
+        }),
+      );
+      return { id: added.id, adopted: false };
+    }),
   );
   return {
     sink: JIRA_SINK,
@@ -232,6 +299,7 @@ const commentOn = Effect.fnUntraced(function* (
     ticket: action,
     detail: {
       ...(typeof comment.id === "string" && { comment: comment.id }),
+      ...(comment.adopted && { adopted: "comment found made by an earlier attempt" }),
       ...(name !== undefined && applied !== undefined && { transition: applied ? name : `${name} (not available)` }),
     },
   } satisfies Receipt;

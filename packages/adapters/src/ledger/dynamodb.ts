@@ -9,6 +9,7 @@ import {
   type DynamoDBClientConfig,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
@@ -40,6 +41,11 @@ import { Clock, Duration, Effect, Layer } from "effect";
  * - Case of subject user U: `pk = case#U`, `sk = case`, with the CaseRecord as JSON in `record`; the
  *   cases of a batch are read with one BatchGetItem (100 keys a request), written one conditional
  *   PutItem each.
+ * - Shared coordination record K (per-channel pacing, burst digests): `pk = shared#K`, `sk = shared`,
+ *   with `value`, `version` and `validUntil` (epoch ms); each write is a PutItem conditioned on the
+ *   version read (compare-and-set).
+ * - Shared list K (a digest window's alerts): `pk = list#K`; `sk = count` holds the positions handed
+ *   out (an atomic ADD, so appends never conflict), `sk = item#<position, 8 digits>` each item.
  *
  * So a routed event costs three writes, and its batch one read, whatever the number of sinks. Items of
  * the one-item-per-(event, sink) layout of offboard 0.1 (`pk = delivery#E`) are not read: drain the queue
@@ -85,6 +91,7 @@ const ledgerError = (action: string, tableName: string) => (cause: unknown) =>
 /** The one item per event that holds every sink's claim and receipt. */
 const eventKey = (eventId: string): Item => ({ pk: { S: `event#${eventId}` }, sk: { S: "sinks" } });
 const caseKey = (subjectId: string): Item => ({ pk: { S: `case#${subjectId}` }, sk: { S: "case" } });
+const sharedKey = (key: string): Item => ({ pk: { S: `shared#${key}` }, sk: { S: "shared" } });
 
 const num = (v: AttributeValue | undefined): number | undefined => (v?.N === undefined ? undefined : Number(v.N));
 
@@ -360,7 +367,131 @@ export const makeDynamoDbLedger = (
     ).pipe(Effect.catch((e) => (e.conditionFailed ? Effect.void : Effect.fail(fail("PutItem")(e)))));
   });
 
-  return DeliveryLedger.make({ claimAll, settle, getCases, putCase });
+  const getShared = Effect.fn("DynamoDbLedger.getShared")(function* (key: string) {
+    const now = yield* Clock.currentTimeMillis;
+    const out = yield* send("GetItem", (abortSignal) =>
+      client.send(new GetItemCommand({ TableName: tableName, Key: sharedKey(key), ConsistentRead: true }), {
+        abortSignal,
+      }),
+    ).pipe(Effect.mapError(fail("GetItem")));
+    const item = out.Item;
+    if (item?.value?.S === undefined || (num(item.validUntil) ?? 0) <= now) return undefined;
+    return { value: item.value.S, version: num(item.version) ?? 0 };
+  });
+
+  const putShared = Effect.fn("DynamoDbLedger.putShared")(function* (
+    key: string,
+    value: string,
+    expected: number | undefined,
+    ttlMs: number,
+  ) {
+    const now = yield* Clock.currentTimeMillis;
+    return yield* send("PutItem", (abortSignal) =>
+      client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            ...sharedKey(key),
+            value: { S: value },
+            version: { N: String((expected ?? 0) + 1) },
+            validUntil: { N: String(now + ttlMs) },
+            updatedAt: { N: String(now) },
+            // Kept a day past its validity: DynamoDB's TTL deletion is lazy, validUntil is what counts.
+            expiresAt: { N: String(Math.ceil((now + ttlMs + DAY_MS) / 1000)) },
+          },
+          ConditionExpression:
+            expected === undefined
+              ? "attribute_not_exists(pk) OR validUntil <= :now"
+              : "#v = :expected AND validUntil > :now",
+          ...(expected !== undefined && { ExpressionAttributeNames: { "#v": "version" } }),
+          ExpressionAttributeValues: {
+            ":now": { N: String(now) },
+            ...(expected !== undefined && { ":expected": { N: String(expected) } }),
+          },
+        }),
+        { abortSignal },
+      ),
+    ).pipe(
+      Effect.as(true),
+      Effect.catch((e) => (e.conditionFailed ? Effect.succeed(false) : Effect.fail(fail("PutItem")(e)))),
+    );
+  });
+
+  const appendShared = Effect.fn("DynamoDbLedger.appendShared")(function* (key: string, item: string, ttlMs: number) {
+    const now = yield* Clock.currentTimeMillis;
+    const expires = { N: String(Math.ceil((now + ttlMs + DAY_MS) / 1000)) };
+    const out = yield* send("UpdateItem", (abortSignal) =>
+      client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { pk: { S: `list#${key}` }, sk: { S: "count" } },
+          UpdateExpression: "ADD #n :one SET expiresAt = :exp",
+          ExpressionAttributeNames: { "#n": "size" },
+          ExpressionAttributeValues: { ":one": { N: "1" }, ":exp": expires },
+          ReturnValues: "UPDATED_NEW",
+        }),
+        { abortSignal },
+      ),
+    ).pipe(Effect.mapError(fail("UpdateItem")));
+    const position = (num(out.Attributes?.size) ?? 1) - 1;
+    yield* send("PutItem", (abortSignal) =>
+      client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            pk: { S: `list#${key}` },
+            sk: { S: `item#${String(position).padStart(8, "0")}` },
+            item: { S: item },
+            expiresAt: expires,
+          },
+        }),
+        { abortSignal },
+      ),
+    ).pipe(Effect.mapError(fail("PutItem")));
+    return position;
+  });
+
+  const listShared = Effect.fn("DynamoDbLedger.listShared")(function* (key: string) {
+    let size = 0;
+    const items: Array<{ position: number; item: string }> = [];
+    let start: Item | undefined;
+    do {
+      const exclusiveStart = start;
+      const page = yield* send("Query", (abortSignal) =>
+        client.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: "pk = :pk",
+            ExpressionAttributeValues: { ":pk": { S: `list#${key}` } },
+            ConsistentRead: true,
+            ...(exclusiveStart !== undefined && { ExclusiveStartKey: exclusiveStart }),
+          }),
+          { abortSignal },
+        ),
+      ).pipe(Effect.mapError(fail("Query")));
+      for (const it of page.Items ?? []) {
+        const sk = it.sk?.S ?? "";
+        if (sk === "count") size = num(it.size) ?? 0;
+        else if (sk.startsWith("item#") && it.item?.S !== undefined) {
+          items.push({ position: Number(sk.slice(5)), item: it.item.S });
+        }
+      }
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    items.sort((a, b) => a.position - b.position);
+    return { size, items };
+  });
+
+  return DeliveryLedger.make({
+    claimAll,
+    settle,
+    getCases,
+    putCase,
+    getShared,
+    putShared,
+    appendShared,
+    listShared,
+  });
 };
 
 /** The DynamoDB delivery ledger as a layer for the core's `DeliveryLedger` port. */

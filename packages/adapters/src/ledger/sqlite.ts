@@ -51,6 +51,19 @@ const MIGRATIONS: ReadonlyArray<string> = [
      record_json TEXT    NOT NULL,
      updated_at  INTEGER NOT NULL
    ) WITHOUT ROWID;`,
+  `CREATE TABLE shared (
+     key         TEXT    NOT NULL PRIMARY KEY,
+     value       TEXT    NOT NULL,
+     version     INTEGER NOT NULL,
+     valid_until INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE TABLE shared_list (
+     key         TEXT    NOT NULL,
+     position    INTEGER NOT NULL,
+     item        TEXT    NOT NULL,
+     valid_until INTEGER NOT NULL,
+     PRIMARY KEY (key, position)
+   ) WITHOUT ROWID;`,
 ];
 
 /** The schema version this code writes. */
@@ -178,6 +191,43 @@ const ledgerOver = (db: BetterSqlite3.Database): DeliveryLedger["Service"] => {
     return found;
   });
 
+  const readShared = db.prepare<{ key: string; now: number }, { value: string; version: number }>(
+    `SELECT value, version FROM shared WHERE key = :key AND valid_until > :now`,
+  );
+  const writeShared = db.prepare<{ key: string; value: string; version: number; validUntil: number }>(
+    `INSERT INTO shared (key, value, version, valid_until) VALUES (:key, :value, :version, :validUntil)
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value, version = excluded.version, valid_until = excluded.valid_until`,
+  );
+  const putSharedTx = db.transaction(
+    (key: string, value: string, expected: number | undefined, now: number, ttlMs: number): boolean => {
+      if (readShared.get({ key, now })?.version !== expected) return false;
+      writeShared.run({ key, value, version: (expected ?? 0) + 1, validUntil: now + ttlMs });
+      return true;
+    },
+  );
+
+  const listRows = db.prepare<{ key: string }, { position: number; item: string; valid_until: number }>(
+    `SELECT position, item, valid_until FROM shared_list WHERE key = :key ORDER BY position`,
+  );
+  const nextPosition = db.prepare<{ key: string }, { next: number }>(
+    `SELECT COALESCE(MAX(position) + 1, 0) AS next FROM shared_list WHERE key = :key`,
+  );
+  const dropList = db.prepare<{ key: string }>(`DELETE FROM shared_list WHERE key = :key`);
+  const addItem = db.prepare<{ key: string; position: number; item: string; validUntil: number }>(
+    `INSERT INTO shared_list (key, position, item, valid_until) VALUES (:key, :position, :item, :validUntil)`,
+  );
+  const touchList = db.prepare<{ key: string; validUntil: number }>(
+    `UPDATE shared_list SET valid_until = :validUntil WHERE key = :key`,
+  );
+  const appendTx = db.transaction((key: string, item: string, now: number, ttlMs: number): number => {
+    const newest = listRows.all({ key }).at(-1);
+    if (newest !== undefined && newest.valid_until <= now) dropList.run({ key });
+    const position = nextPosition.get({ key })?.next ?? 0;
+    addItem.run({ key, position, item, validUntil: now + ttlMs });
+    touchList.run({ key, validUntil: now + ttlMs });
+    return position;
+  });
+
   const attempt = <A>(what: string, f: () => A) =>
     Effect.try({ try: f, catch: (cause) => ledgerError(`SQLite ledger ${what} failed`, cause) });
 
@@ -198,6 +248,31 @@ const ledgerOver = (db: BetterSqlite3.Database): DeliveryLedger["Service"] => {
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         attempt(`write of the case of ${record.subjectId}`, () => {
           writeCase.run({ subjectId: record.subjectId, record: JSON.stringify(record), now });
+        }),
+      ),
+    getShared: (key) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        attempt(`read of shared record ${key}`, () => {
+          const row = readShared.get({ key, now });
+          return row === undefined ? undefined : { value: row.value, version: row.version };
+        }),
+      ),
+    putShared: (key, value, expected, ttlMs) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        attempt(`write of shared record ${key}`, () => putSharedTx.immediate(key, value, expected, now, ttlMs)),
+      ),
+    appendShared: (key, item, ttlMs) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        attempt(`append to shared list ${key}`, () => appendTx.immediate(key, item, now, ttlMs)),
+      ),
+    listShared: (key) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        attempt(`read of shared list ${key}`, () => {
+          const rows = listRows.all({ key }).filter((r) => r.valid_until > now);
+          return {
+            size: rows.length === 0 ? 0 : (rows.at(-1)?.position ?? -1) + 1,
+            items: rows.map((r) => ({ position: r.position, item: r.item })),
+          };
         }),
       ),
   });
@@ -253,3 +328,41 @@ export const SqliteLedger = {
   layer: (options: SqliteLedgerOptions = {}): Layer.Layer<DeliveryLedger, LedgerError> =>
     Layer.effect(DeliveryLedger, makeSqliteLedger(options)),
 } as const;
+
+/**
+ * Forgets what was last written before `cutoffMs` (epoch milliseconds): delivery records that are done
+ * or whose lease has run out, and case records; then compacts the file (WAL checkpoint and VACUUM) so
+ * the deleted rows no longer sit on disk. For `offboard state purge --older-than`. A forgotten delivery
+ * is made again if its event is replayed.
+ */
+export const purgeSqliteLedger = (
+  path: string,
+  cutoffMs: number,
+): Effect.Effect<{ readonly removed: number; readonly kept: number }, LedgerError> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const db = yield* Effect.acquireRelease(openDatabase({ path }), (d) => Effect.sync(() => d.close()));
+      const now = yield* Clock.currentTimeMillis;
+      return yield* Effect.try({
+        try: () => {
+          const removed = db
+            .transaction(() => {
+              const deliveries = db
+                .prepare(
+                  "DELETE FROM deliveries WHERE updated_at < ? AND (state = 'done' OR lease_until IS NULL OR lease_until <= ?)",
+                )
+                .run(cutoffMs, now).changes;
+              const cases = db.prepare("DELETE FROM cases WHERE updated_at < ?").run(cutoffMs).changes;
+              return deliveries + cases;
+            })
+            .immediate();
+          const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+          const kept = count("deliveries") + count("cases");
+          db.pragma("wal_checkpoint(TRUNCATE)");
+          db.exec("VACUUM");
+          return { removed, kept };
+        },
+        catch: (cause) => ledgerError(`cannot purge the SQLite ledger at ${path}`, cause),
+      });
+    }),
+  );

@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
 import {
+  clipText,
   DEFAULT_TICKET_KINDS,
   type DeliveryContext,
   hrisLine,
@@ -14,6 +15,7 @@ import {
   type Sink,
   SinkError,
   type Superseded,
+  safeText,
 } from "@offboard/core";
 import { Effect } from "effect";
 import { jiraSummary } from "../jira/issue.ts";
@@ -49,59 +51,12 @@ export const DEFAULT_PREVIEW_CHECKLIST: ReadonlyArray<string> = [
   "Confirm the termination with HR",
 ];
 
-const ESC = 0x1b;
-const CSI_8BIT = 0x9b;
-const BEL = 0x07;
-
-/** Unicode bidirectional embedding, override and isolate controls, which can reorder what a reader sees. */
-const isBidiControl = (code: number) =>
-  (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069) || code === 0x200e || code === 0x200f;
-
 /**
- * Makes a string safe to print on a terminal: drops ANSI escape sequences (CSI, OSC, two-character),
- * every other C0/C1 control character and bidi controls; tabs and line breaks become single spaces.
+ * Makes a string safe to print on a terminal: core's `safeText`, the same rule as the Slack and Jira
+ * sinks (ANSI escape sequences, C0/C1 controls, bidi controls and zero-width characters removed; tabs
+ * and line breaks become single spaces).
  */
-export const terminalSafe = (input: string): string => {
-  let out = "";
-  let i = 0;
-  while (i < input.length) {
-    const code = input.charCodeAt(i);
-    if (code === ESC || code === CSI_8BIT) {
-      const kind = code === CSI_8BIT ? 0x5b : input.charCodeAt(i + 1);
-      i += code === CSI_8BIT ? 1 : 2;
-      if (kind === 0x5b) {
-        // CSI: parameter and intermediate bytes, then one final byte in @..~
-        while (i < input.length) {
-          const c = input.charCodeAt(i);
-          i += 1;
-          if (c >= 0x40 && c <= 0x7e) break;
-        }
-      } else if (kind === 0x5d || kind === 0x50 || kind === 0x5f || kind === 0x5e) {
-        // OSC, DCS, APC, PM: a string ended by BEL or ESC \
-        while (i < input.length) {
-          const c = input.charCodeAt(i);
-          if (c === BEL) {
-            i += 1;
-            break;
-          }
-          if (c === ESC && input.charCodeAt(i + 1) === 0x5c) {
-            i += 2;
-            break;
-          }
-          i += 1;
-        }
-      }
-      continue;
-    }
-    if (code === 0x09 || code === 0x0a || code === 0x0d) {
-      if (!out.endsWith(" ")) out += " ";
-    } else if (code >= 0x20 && (code < 0x7f || code > 0x9f) && !isBidiControl(code)) {
-      out += input[i];
-    }
-    i += 1;
-  }
-  return out.trim();
-};
+export const terminalSafe = safeText;
 
 /**
  * A value as the preview prints it: terminal-safe and, like the Slack sink's fields (`VALUE_MAX`), at
@@ -111,7 +66,7 @@ export const terminalSafe = (input: string): string => {
 export const shown = (input: string, max: number = VALUE_MAX): string => {
   const cut = input.length > max * 4;
   const text = terminalSafe(cut ? input.slice(0, max * 4) : input);
-  return !cut && text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return !cut && text.length <= max ? text : `${clipText(text, max - 1, "")}…`;
 };
 
 const HEADLINES: Readonly<Record<LifecycleKind, string>> = {

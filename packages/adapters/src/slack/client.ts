@@ -1,24 +1,14 @@
-import type { LogLevel, RetryOptions, WebClient } from "@slack/web-api";
+import type { LogLevel, WebClient } from "@slack/web-api";
 import { Redacted } from "effect";
 import type { SlackSettings } from "./settings.ts";
-
-/** The delay schedule of the bounded retries inside one attempt (5xx and network errors only). */
-export const slackRetryConfig = (settings: Pick<SlackSettings, "maxRetries" | "timeoutMs">): RetryOptions => ({
-  retries: Math.max(0, settings.maxRetries),
-  factor: 2,
-  minTimeout: 100,
-  maxTimeout: 1_000,
-  randomize: false,
-  // Start no new try once one timeout's worth of time has passed: a slow Slack costs about two
-  // timeouts per call, not `maxRetries + 1` of them.
-  maxRetryTime: settings.timeoutMs,
-});
 
 /** The Slack client, loaded and built on first use, then kept. */
 export type LazyWebClient = () => Promise<WebClient>;
 
 /**
- * The WebClient the sink uses: bounded retries and timeout, 429s handed back to us, quiet logs.
+ * The WebClient the sink uses: timeout, 429s handed back to us, quiet logs, and no retries of its own
+ * (a write retried blindly after a 5xx or a timeout may post twice: the sink retries itself, looking
+ * the message up first, sink.ts).
  * @slack/web-api is imported on the first call (a dynamic import: its own chunk in the Lambda bundle),
  * so a cold start that delivers nothing to Slack never loads it.
  */
@@ -31,7 +21,7 @@ export const makeSlackClient = (settings: SlackSettings): LazyWebClient => {
       return new WebClient(Redacted.value(settings.token), {
         ...(settings.apiUrl !== undefined && { slackApiUrl: settings.apiUrl }),
         timeout: settings.timeoutMs,
-        retryConfig: slackRetryConfig(settings),
+        retryConfig: { retries: 0 },
         rejectRateLimitedCalls: true,
         // LogLevel.ERROR, spelled out (the enum is one more export to fetch from the module).
         logLevel: "error" as LogLevel,

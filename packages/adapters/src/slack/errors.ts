@@ -117,3 +117,43 @@ export const classifySlackError = (cause: unknown, what: string): SinkError => {
       });
   }
 };
+
+/** Network failures raised before the request reached Slack: repeating it cannot post twice. */
+const NOT_SENT: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+
+/** The first error `code` in a cause chain (`original`, `cause`, an AggregateError's `errors`). */
+const codeIn = (cause: unknown, depth = 0): string | undefined => {
+  if (depth > 5 || typeof cause !== "object" || cause === null) return undefined;
+  const e = cause as { code?: unknown; original?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.code === "string" && e.code.startsWith("E")) return e.code;
+  const nested = [e.original, e.cause, ...(Array.isArray(e.errors) ? e.errors : [])];
+  for (const n of nested) {
+    const c = codeIn(n, depth + 1);
+    if (c !== undefined) return c;
+  }
+  return undefined;
+};
+
+/**
+ * A failure after which Slack may have acted all the same: an HTTP 5xx, no answer in time, a reset
+ * connection, or something unforeseen. Before posting again, look for the message. A connection that
+ * was refused, or a name that did not resolve, never reached Slack.
+ */
+export const isAmbiguous = (e: SinkError): boolean => {
+  if (e.code === "network") {
+    const code = codeIn(e.cause);
+    return code === undefined || !NOT_SENT.has(code);
+  }
+  return (
+    e.code === "timeout" ||
+    e.code === "unknown" ||
+    e.code === "fatal_error" ||
+    (e.code !== undefined && /^http_5\d\d$/.test(e.code))
+  );
+};

@@ -8,13 +8,16 @@ import {
   type Receipt,
   refNamesArtefact,
   type Superseded,
+  safeText,
 } from "@offboard/core";
 
 /**
  * The pure Block Kit builder for the Slack sink: no client, no I/O. The console preview and the docs
- * reuse it. Every string that came from Okta, the HR system or Jira goes through `escapeMrkdwn` before
- * it lands in a `mrkdwn` text object or the notification fallback, so a display name such as
- * `<!channel>` is shown literally and pings no one.
+ * reuse it. Every string that came from Okta, the HR system or Jira goes through `safe` before it
+ * lands in a `mrkdwn` text object or the notification fallback: invisible and control characters
+ * removed (`safeText`), Slack's `&`, `<`, `>` escaped so `<!channel>` is shown literally and pings no
+ * one, and mrkdwn's formatting characters replaced by look-alikes so `*bold*` or a stray backtick
+ * cannot restyle the alert or break out of a code span.
  */
 
 /** The settings the message depends on (a subset of `SlackSettings`). */
@@ -86,8 +89,37 @@ export const clipMrkdwn = (s: string, max: number): string => {
 /** Plain text clipped to `max` characters, `…` included (for plain_text objects, which are not escaped). */
 const clip = (s: string, max: number): string => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
-/** Escaped, then clipped: the only way a foreign string enters a mrkdwn text object. */
-const safe = (s: string, max = VALUE_MAX): string => clipMrkdwn(escapeMrkdwn(s), max);
+/**
+ * Slack has no escape for its formatting characters, so in user-controlled text they become look-alikes
+ * Slack does not format: `*` ∗ (U+2217), `_` ˍ (U+02CD), `~` ∼ (U+223C), `` ` `` ˋ (U+02CB), and the
+ * full-width forms likewise. A value can then neither bold, italicise or strike text nor open or close a
+ * code span around it.
+ */
+const MRKDWN_LOOKALIKES: Readonly<Record<string, string>> = {
+  "*": "\u2217",
+  _: "\u02CD",
+  "~": "\u223C",
+  "`": "\u02CB",
+  "\uFF0A": "\uFE61",
+  "\uFF3F": "\u2E0F",
+  "\uFF5E": "\u223C",
+  "\uFF40": "\u02CB",
+};
+const MRKDWN_FORMATTING = /[*_~`\uFF0A\uFF3F\uFF5E\uFF40]/g;
+
+/**
+ * User text (already escaped) made inert as mrkdwn: formatting characters become look-alikes, and a
+ * leading `>` (escaped `&gt;`), which Slack would render as a block quote, gets a soft hyphen before it.
+ */
+export const neutralizeMrkdwn = (escaped: string): string =>
+  escaped.replace(MRKDWN_FORMATTING, (c) => MRKDWN_LOOKALIKES[c] ?? c).replace(/^&gt;/, "\u00AD&gt;");
+
+/**
+ * The only way a foreign string enters a mrkdwn text object: one line of visible text (`safeText`),
+ * escaped, made inert as mrkdwn, then clipped.
+ */
+export const safe = (s: string, max = VALUE_MAX): string =>
+  clipMrkdwn(neutralizeMrkdwn(escapeMrkdwn(safeText(s))), max);
 
 const KIND_TITLE: Readonly<Record<LifecycleKind, string>> = {
   suspended: "Suspended",
@@ -145,7 +177,7 @@ export const whenText = (occurredAt: string, timeZone: string): string => {
   const iso = new Date(ms).toISOString();
   if (timeZone === "UTC" || timeZone === "Etc/UTC") return `${iso} (UTC)`;
   const local = localTime(occurredAt, timeZone);
-  return local === undefined ? `${iso} (UTC)` : `${iso}\n${local} (${safe(timeZone, 64)})`;
+  return local === undefined ? `${iso} (UTC)` : `${iso}\n${local} (${escapeMrkdwn(timeZone)})`;
 };
 
 /** The HRIS field value, or undefined when the status is not worth showing (not checked). */

@@ -286,3 +286,37 @@ describe("the directory cache", () => {
     expect(srv.requests).toHaveLength(1);
   });
 });
+
+describe("redirects", () => {
+  it("refuses a 307 to another origin: the other host never sees the API key or the request", async () => {
+    const elsewhere = await startLoopback(() => report([row()]));
+    try {
+      const srv = await serve({
+        status: 307,
+        headers: { location: `${elsewhere.url}/api/gateway.php/acme/v1/reports/custom` },
+      });
+
+      const error = await lookupError(settingsFor(srv), "ada.lovelace@acme.com");
+
+      expect(error.message).toContain(
+        `refused a redirect (HTTP 307) from ${srv.url} to another origin, ${elsewhere.url}`,
+      );
+      expect(elsewhere.requests).toEqual([]);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
+  it("follows a redirect within BambooHR's origin", async () => {
+    const srv = await serve((n) =>
+      n === 1
+        ? { status: 308, headers: { location: "/api/gateway.php/acme/v1/reports/custom?format=JSON&moved=1" } }
+        : report([row()]),
+    );
+
+    const found = await lookup(settingsFor(srv), "ada.lovelace@acme.com");
+
+    expect(found?.email).toBe("ada.lovelace@acme.com");
+    expect(srv.requests.map((r) => r.method)).toEqual(["POST", "POST"]);
+  });
+});

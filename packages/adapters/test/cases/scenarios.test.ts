@@ -44,9 +44,13 @@ interface Ticket {
   comments: number;
 }
 
-/** A loopback Jira Cloud: search finds nothing, create opens, comment counts, transition "Done" closes. */
+/**
+ * A loopback Jira Cloud: search finds nothing, create opens, comment counts (and lists what was
+ * commented, for the sink's look-before-comment), transition "Done" closes.
+ */
 const fakeJira = () => {
   const tickets: Array<Ticket> = [];
+  const bodies = new Map<string, Array<{ id: string; body: unknown }>>();
   const handler = (req: RecordedRequest): Reply => {
     if (req.method === "POST" && req.path === "/rest/api/3/search/jql") return { body: { issues: [], isLast: true } };
     if (req.method === "POST" && req.path === "/rest/api/3/issue") {
@@ -58,8 +62,13 @@ const fakeJira = () => {
     const ticket = tickets.find((t) => t.key === m?.[1]);
     if (m !== null && ticket !== undefined) {
       if (m[2] === "comment") {
+        const made = bodies.get(ticket.key) ?? [];
+        bodies.set(ticket.key, made);
+        if (req.method === "GET") return { body: { startAt: 0, maxResults: 100, total: made.length, comments: made } };
         ticket.comments += 1;
-        return { status: 201, body: { id: `c${ticket.comments}` } };
+        const id = `c${ticket.comments}`;
+        made.push({ id, body: (req.json as { body?: unknown } | undefined)?.body });
+        return { status: 201, body: { id } };
       }
       if (req.method === "GET") return { body: { transitions: [{ id: "41", name: "Done", to: { name: "Done" } }] } };
       ticket.status = "closed";

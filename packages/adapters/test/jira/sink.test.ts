@@ -26,6 +26,8 @@ interface JiraState {
   /** Issues the search finds (key, id, offboard property). */
   found: Array<{ id: string; key: string; properties: Record<string, unknown> }>;
   transitions: Array<{ id: string; name: string }>;
+  /** Comments on the case's issue (GET …/comment). */
+  comments: Array<{ id: string; body: unknown }>;
 }
 
 /** Jira Cloud's documented success answers for the endpoints the sink calls. */
@@ -49,6 +51,9 @@ const jiraOk =
     if (req.method === "POST" && /^\/rest\/api\/3\/issue\/[^/]+\/transitions$/.test(req.path)) {
       return { status: 204 };
     }
+    if (req.method === "GET" && /^\/rest\/api\/3\/issue\/[^/]+\/comment$/.test(req.path)) {
+      return { body: { startAt: 0, maxResults: 100, total: state.comments.length, comments: state.comments } };
+    }
     if (req.method === "POST" && /^\/rest\/api\/3\/issue\/[^/]+\/comment$/.test(req.path)) {
       return {
         status: 201,
@@ -63,6 +68,7 @@ let state: JiraState;
 beforeEach(async () => {
   state = {
     found: [],
+    comments: [],
     transitions: [
       { id: "31", name: "Reopen" },
       { id: "41", name: "Done" },
@@ -229,7 +235,8 @@ describe("a deactivation", () => {
 
     const fields = (jsonOf(1) as { fields: { summary: string; description: unknown } }).fields;
     expect(fields.summary).toBe("Offboard [~admin] *bold* {color:red}h1. x (x@example.com): Okta user deactivated");
-    expect(JSON.stringify(fields.description)).toContain('{"type":"text","text":"[~admin] *bold*\\n{color:red}h1. x"}');
+    // Literal, on one line: ADF has no markup to inject, and control characters (the newline) are removed.
+    expect(JSON.stringify(fields.description)).toContain('{"type":"text","text":"[~admin] *bold* {color:red}h1. x"}');
   });
 
   it("caps the summary at Jira's 255 characters", () => {
@@ -263,10 +270,11 @@ describe("a reactivation", () => {
     expect(routes()).toEqual([
       "GET /rest/api/3/issue/IT-7/transitions",
       "POST /rest/api/3/issue/IT-7/transitions",
+      "GET /rest/api/3/issue/IT-7/comment",
       "POST /rest/api/3/issue/IT-7/comment",
     ]);
     expect(jira.requests[1]?.json).toEqual({ transition: { id: "31" } });
-    const body = (jsonOf(2) as { body: { type: string } }).body;
+    const body = (jsonOf(3) as { body: { type: string } }).body;
     expect(body.type).toBe("doc");
     expect(JSON.stringify(body)).toContain("Okta user reactivated. ");
     expect(JSON.stringify(body)).toContain('Transition \\"reopen\\" applied.');
@@ -286,8 +294,12 @@ describe("a reactivation", () => {
 
     await run(sink.deliver(event, deliveryContext(event, { followUp: true, case: caseWithIssue() })));
 
-    expect(routes()).toEqual(["GET /rest/api/3/issue/IT-7/transitions", "POST /rest/api/3/issue/IT-7/comment"]);
-    expect(JSON.stringify(jira.requests[1]?.json)).toContain("is not offered from the issue's current status");
+    expect(routes()).toEqual([
+      "GET /rest/api/3/issue/IT-7/transitions",
+      "GET /rest/api/3/issue/IT-7/comment",
+      "POST /rest/api/3/issue/IT-7/comment",
+    ]);
+    expect(JSON.stringify(jira.requests[2]?.json)).toContain("is not offered from the issue's current status");
   });
 
   it("only comments when no transition is configured", async () => {
@@ -296,7 +308,38 @@ describe("a reactivation", () => {
 
     await run(sink.deliver(event, deliveryContext(event, { followUp: true, case: caseWithIssue() })));
 
-    expect(routes()).toEqual(["POST /rest/api/3/issue/IT-7/comment"]);
+    expect(routes()).toEqual(["GET /rest/api/3/issue/IT-7/comment", "POST /rest/api/3/issue/IT-7/comment"]);
+  });
+
+  it("does not comment twice: a comment naming the event, made by an earlier attempt, is adopted", async () => {
+    const sink = makeJiraSink(jiraSettings(jira.url));
+    const event = reactivation();
+    state.comments = [{ id: "10077", body: { type: "doc", content: [{ text: `Okta event: ${event.id}` }] } }];
+
+    const result = await run(sink.deliver(event, deliveryContext(event, { followUp: true, case: caseWithIssue() })));
+
+    expect(routes()).toEqual(["GET /rest/api/3/issue/IT-7/comment"]);
+    expect(result._tag === "Success" && result.success.detail).toMatchObject({ comment: "10077" });
+  });
+
+  it("after a 500 on the comment, looks again before commenting, and adopts what Jira made", async () => {
+    let posted = false;
+    jira.handle((req) => {
+      if (req.method === "POST" && req.path.endsWith("/comment")) {
+        posted = true;
+        state.comments = [{ id: "10088", body: { type: "doc", content: [{ text: JSON.stringify(req.json) }] } }];
+        return { status: 500, body: { errorMessages: ["oops"] } };
+      }
+      return jiraOk(state)(req);
+    });
+    const sink = makeJiraSink(jiraSettings(jira.url, { maxRetries: 2 }));
+    const event = reactivation();
+
+    const result = await run(sink.deliver(event, deliveryContext(event, { followUp: true, case: caseWithIssue() })));
+
+    expect(posted).toBe(true);
+    expect(routes().filter((r) => r.startsWith("POST"))).toHaveLength(1);
+    expect(result._tag === "Success" && result.success.detail).toMatchObject({ comment: "10088" });
   });
 
   it("neither transitions nor comments when it arrived after a later deactivation", async () => {
@@ -315,7 +358,7 @@ describe("a reactivation", () => {
   });
 
   it.each([
-    ["the comment", undefined, "POST /rest/api/3/issue/IT-7/comment"],
+    ["the comment", undefined, "GET /rest/api/3/issue/IT-7/comment"],
     ["the transition lookup", "Reopen", "GET /rest/api/3/issue/IT-7/transitions"],
   ])(
     "treats a 404 on %s as 'the case's issue is gone': no error, a receipt saying so",
@@ -386,8 +429,9 @@ describe("the case's ticket actions", () => {
     const result = await run(sink.deliver(event, { ...deliveryContext(event, { case: open }), step }));
 
     expect(step.ticket).toBe("comment");
-    expect(routes()).toEqual(["POST /rest/api/3/issue/IT-7/comment"]);
-    expect(JSON.stringify(jsonOf(0))).toContain("Okta user deleted. ");
+    // Looks for a comment an earlier attempt made (none), then comments.
+    expect(routes()).toEqual(["GET /rest/api/3/issue/IT-7/comment", "POST /rest/api/3/issue/IT-7/comment"]);
+    expect(JSON.stringify(jsonOf(1))).toContain("Okta user deleted. ");
     expect(result._tag === "Success" && result.success).toMatchObject({ ref: "IT-7", ticket: "comment" });
   });
 
@@ -461,6 +505,59 @@ describe("failures are classified", () => {
       retryAfterMs: 5_000,
     });
     expect(jira.requests).toHaveLength(1);
+  });
+
+  it("a 429 with a short Retry-After is retried once, no sooner than asked", async () => {
+    let limited = 0;
+    jira.handle((req) => {
+      if (limited === 0) {
+        limited += 1;
+        return { status: 429, headers: { "retry-after": "1" }, body: { errorMessages: ["Rate limit exceeded."] } };
+      }
+      return jiraOk(state)(req);
+    });
+    const sink = makeJiraSink(jiraSettings(jira.url));
+    const event = offboardingEvent();
+    const sent: Array<number> = [];
+    const started = Date.now();
+
+    const result = await run(sink.deliver(event, deliveryContext(event)));
+    sent.push(Date.now() - started);
+
+    expect(result._tag).toBe("Success");
+    expect(routes().slice(0, 2)).toEqual(["POST /rest/api/3/search/jql", "POST /rest/api/3/search/jql"]);
+    expect(sent[0]).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it("a 429 with only X-RateLimit-Reset carries the time until the reset", async () => {
+    const reset = new Date(Date.now() + 60_000).toISOString();
+    jira.handle(() => ({
+      status: 429,
+      headers: { "x-ratelimit-reset": reset },
+      body: { errorMessages: ["Rate limit exceeded."] },
+    }));
+    const sink = makeJiraSink(jiraSettings(jira.url));
+    const event = offboardingEvent();
+
+    const result = await run(sink.deliver(event, deliveryContext(event)));
+
+    expect(result._tag === "Failure" && result.failure.code).toBe("429");
+    const wait = result._tag === "Failure" ? (result.failure.retryAfterMs ?? 0) : 0;
+    expect(wait).toBeGreaterThan(50_000);
+    expect(wait).toBeLessThanOrEqual(60_000);
+  });
+
+  it("a 429 without a wait backs off with jitter once, then hands back a longer jittered wait", async () => {
+    jira.handle(() => ({ status: 429, body: { errorMessages: ["Rate limit exceeded."] } }));
+    const sink = makeJiraSink(jiraSettings(jira.url));
+    const event = offboardingEvent();
+
+    const result = await run(sink.deliver(event, deliveryContext(event)));
+
+    expect(jira.requests).toHaveLength(2);
+    const wait = result._tag === "Failure" ? (result.failure.retryAfterMs ?? 0) : 0;
+    expect(wait).toBeGreaterThanOrEqual(1_000);
+    expect(wait).toBeLessThanOrEqual(2_000);
   });
 
   it("a 5xx is transient after the bounded retries of the search", async () => {

@@ -40,7 +40,7 @@ const runWith = <A, E>(path: string, program: Effect.Effect<A, E, DeliveryLedger
 const receipt = { sink: "jira", ref: "IT-42", url: "https://acme.atlassian.net/browse/IT-42" };
 
 describe("SqliteLedger on a shared file", () => {
-  it("creates the state directory and the file, in WAL mode, at schema version 1", async () => {
+  it("creates the state directory and the file, in WAL mode, at the current schema version", async () => {
     const path = tempLedgerPath();
     await runWith(
       path,

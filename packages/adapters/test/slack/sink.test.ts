@@ -396,15 +396,23 @@ describe("failures are classified", () => {
     expect(slack.requests).toHaveLength(1);
   });
 
-  it("a 500 is transient after the bounded retries", async () => {
-    slack.handle(() => ({ status: 500, body: "oops" }));
+  it("after a 500 it looks for the message before posting once more, and stays transient when Slack keeps failing", async () => {
+    slack.handle((req) =>
+      req.path === "/api/conversations.history"
+        ? { body: { ok: true, messages: [], has_more: false } }
+        : { status: 500, body: "oops" },
+    );
     const sink = makeSlackSink(slackSettings(slack.url, { maxRetries: 2 }));
     const event = offboardingEvent();
 
     const result = await run(sink.deliver(event, deliveryContext(event)));
 
     expect(result._tag === "Failure" && result.failure).toMatchObject({ failure: "transient", code: "http_500" });
-    expect(slack.requests).toHaveLength(3);
+    expect(slack.requests.map((r) => r.path)).toEqual([
+      "/api/chat.postMessage",
+      "/api/conversations.history",
+      "/api/chat.postMessage",
+    ]);
   });
 
   it("a network error (nothing listening) is transient", async () => {
@@ -420,7 +428,7 @@ describe("failures are classified", () => {
     );
   });
 
-  it("no answer within the timeout is transient, and a slow vendor is not retried past one timeout", async () => {
+  it("no answer within the timeout is transient, and the post is never repeated while Slack cannot say whether it has it", async () => {
     slack.handle((req) => ({ ...slackOk(req), delayMs: 1_000 }));
     const sink = makeSlackSink(slackSettings(slack.url, { timeoutMs: 100, maxRetries: 2 }));
     const event = offboardingEvent();
@@ -428,7 +436,7 @@ describe("failures are classified", () => {
     const result = await run(sink.deliver(event, deliveryContext(event)));
 
     expect(result._tag === "Failure" && result.failure).toMatchObject({ failure: "transient", code: "timeout" });
-    expect(slack.requests).toHaveLength(1);
+    expect(slack.requests.filter((r) => r.path === "/api/chat.postMessage")).toHaveLength(1);
   });
 
   it.each(["invalid_auth", "channel_not_found", "not_in_channel", "msg_too_long"])(

@@ -20,6 +20,7 @@ import {
 } from "@offboard/adapters";
 import {
   DeliveryLedger,
+  HrisDirectory,
   type InputRecord,
   LIFECYCLE_KINDS,
   type LifecycleKind,
@@ -33,12 +34,19 @@ import {
 import type { Command } from "commander";
 import { Layer, ManagedRuntime } from "effect";
 import { type InputRecord as CliRecord, inBatches, streamInputs, UsageError } from "../io.ts";
+import { cliLogLayer } from "../logging.ts";
+import { FILE_MODE, preparePrivateStateDir } from "../state.ts";
 
 export interface ReplayOptions {
   readonly files: ReadonlyArray<string>;
   readonly config: AppConfig;
   /** Print the console preview of each delivery (default true). */
   readonly preview: boolean;
+  /**
+   * Call no vendor (Slack, Jira, BambooHR) whatever the configuration says: preview and outbox only.
+   * `npm start` uses it, so the fictional example day never reaches a real channel.
+   */
+  readonly previewOnly?: boolean;
   /** `sqlite` (default: remembers deliveries across runs) or `memory` (a dry run that forgets). */
   readonly ledger: "sqlite" | "memory";
   readonly batchSize: number;
@@ -133,6 +141,8 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
   }
   try {
     prepareStateDir(config.stateDir);
+    // Personal data: the directory 0700, its files 0600 (docs/security.md).
+    preparePrivateStateDir(config.stateDir);
   } catch (e) {
     // One line, exit 2: `cannot use state directory …: permission denied`.
     if (e instanceof StateDirError) throw new UsageError(e.message);
@@ -151,11 +161,13 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
       }),
     );
   }
-  const sinks = sinksFromConfig(config, local);
+  // --preview-only configures no vendor sink.
+  const effective = o.previewOnly === true ? { ...config, sinks: {} } : config;
+  const sinks = sinksFromConfig(effective, local);
   // A local replay routes to what is there: the active sinks and the local ones. (The worker keeps an
   // explicit policy as written and retries a route to an inactive sink; here there is nothing to wait for.)
   const policy = withLocalSinks(
-    narrowRoutes(config.policy, activeSinkNames(config)),
+    narrowRoutes(config.policy, activeSinkNames(effective)),
     local.map((s) => s.name),
   );
 
@@ -167,8 +179,9 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
     Layer.mergeAll(
       PipelineConfig.layer({ ...config.pipeline, policy }),
       ledger,
-      hrisFromConfig(config),
+      o.previewOnly === true ? HrisDirectory.none : hrisFromConfig(config),
       sinksLayer(sinks),
+      cliLogLayer,
     ),
   );
 
@@ -213,7 +226,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
         const body = batch[j]?.body;
         if (rec.status === "rejected" && !alreadyKept.has(`${rec.recordId}\u0000${body}`)) {
           alreadyKept.add(`${rec.recordId}\u0000${body}`);
-          appendFileSync(rejectedFile, `${JSON.stringify(rejectedLine(rec, body))}\n`);
+          appendFileSync(rejectedFile, `${JSON.stringify(rejectedLine(rec, body))}\n`, { mode: FILE_MODE });
         }
         for (const ev of rec.events) {
           events += 1;
@@ -247,6 +260,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
 
 interface ReplayFlags {
   readonly preview: boolean;
+  readonly previewOnly?: boolean;
   readonly dryRun?: boolean;
   readonly batchSize: string;
   readonly strict?: boolean;
@@ -261,6 +275,10 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
     )
     .argument("[files...]", "files to read; - or nothing reads standard input")
     .option("--no-preview", "do not print the alert and ticket preview of each delivery")
+    .option(
+      "--preview-only",
+      "send nothing to Slack, Jira or BambooHR even when they are configured: preview and outbox only (npm start)",
+    )
     .option("--dry-run", "use a ledger in memory: nothing is remembered for the next run")
     .option("--batch-size <n>", "records per batch, as an SQS batch (1-1000)", "10")
     .option("--strict", "exit 1 when any record was rejected (by default only a failed delivery exits 1)")
@@ -271,7 +289,10 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
       }
       const config = await loadConfig();
       const err = process.stderr;
-      const summaryLines = describeConfig(config);
+      const previewOnly = opts.previewOnly === true;
+      const summaryLines = previewOnly
+        ? ["preview only: nothing is sent to Slack, Jira or BambooHR, whatever is configured"]
+        : describeConfig(config);
       // With no real sink configured (the first `npm start`), one hint beats a warning per kind.
       const noneActive = summaryLines.includes("sinks active: none");
       for (const line of summaryLines) {
@@ -289,6 +310,7 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
         files,
         config,
         preview: opts.preview,
+        previewOnly,
         ledger: opts.dryRun === true ? "memory" : "sqlite",
         batchSize,
         out: process.stdout,

@@ -3,6 +3,7 @@ import { runWorker } from "@offboard/handlers";
 import { type Command, InvalidArgumentError } from "commander";
 import { Effect } from "effect";
 import { UsageError } from "../io.ts";
+import { preparePrivateStateDir } from "../state.ts";
 
 /**
  * `offboard worker`: the self-hosted SQS worker (a container's entry point, and the driver of the
@@ -73,6 +74,8 @@ export const registerWorker = (program: Command): void => {
       const config = await Effect.runPromise(Effect.result(loadConfig()));
       if (config._tag === "Failure") throw new UsageError(config.failure.message);
       const dlqUrl = flags.dlqUrl ?? config.success.dlqUrl;
+      // The SQLite ledger holds personal data: the state directory 0700, its files 0600.
+      if (config.success.ledgerTable === undefined) preparePrivateStateDir(config.success.stateDir);
       for (const line of describeConfig(config.success)) say(line);
       say(`queue: ${flags.queueUrl}`);
       say(`dlq: ${dlqUrl ?? "none: rejected records stay on the queue until its redrive policy moves them"}`);

@@ -75,6 +75,51 @@ export interface LedgerOperations {
 }
 
 /**
+ * A small record shared by every writer (every Lambda invocation and self-hosted worker on this
+ * ledger), for coordination that is not a delivery: per-channel pacing, burst digests, notes an
+ * attempt leaves for the next. The value is opaque text (JSON, chosen by its user); `version` grows by
+ * one on each write, so a read-modify-write is a compare-and-set (`putShared` with the version read).
+ */
+export interface SharedRecord {
+  readonly value: string;
+  readonly version: number;
+}
+
+/** The part of the ledger sinks may use to coordinate with each other (pacing, digests). */
+export interface Coordination {
+  /** The record under `key`, or undefined when there is none (or it has expired). */
+  readonly getShared: (key: string) => Effect.Effect<SharedRecord | undefined, LedgerError>;
+  /**
+   * Writes `value` under `key` when the stored version is still `expected` (undefined: only when there
+   * is no record, or it has expired); true when written (its version is then `expected + 1`, or 1),
+   * false when another writer got there first. The record may be forgotten `ttlMs` after this write.
+   */
+  readonly putShared: (
+    key: string,
+    value: string,
+    expected: number | undefined,
+    ttlMs: number,
+  ) => Effect.Effect<boolean, LedgerError>;
+  /**
+   * Appends `item` to the shared list under `key` without reading it first (no compare-and-set, so
+   * hundreds of writers never retry each other) and resolves with its position: 0, 1, 2, … in the order
+   * the appends were applied, each handed out once. The list may be forgotten `ttlMs` after this append.
+   */
+  readonly appendShared: (key: string, item: string, ttlMs: number) => Effect.Effect<number, LedgerError>;
+  /**
+   * The list under `key`: `size` positions handed out so far, and the items in position order (a
+   * position whose writer failed between taking it and storing its item may be missing).
+   */
+  readonly listShared: (key: string) => Effect.Effect<SharedList, LedgerError>;
+}
+
+/** A shared list (see `Coordination.appendShared`). */
+export interface SharedList {
+  readonly size: number;
+  readonly items: ReadonlyArray<{ readonly position: number; readonly item: string }>;
+}
+
+/**
  * The delivery ledger: at most one successful delivery per (event id, sink), with leases so a crashed
  * attempt is retried once its lease expires; and one case record per subject user.
  *
@@ -85,25 +130,26 @@ export interface LedgerOperations {
  */
 export class DeliveryLedger extends Context.Service<
   DeliveryLedger,
-  LedgerOperations & {
-    readonly claim: (eventId: string, sink: string, leaseMs: number) => Effect.Effect<Claim, LedgerError>;
-    /** Records the delivery. Fails (LedgerError) only when storage is unavailable. */
-    readonly complete: (
-      eventId: string,
-      sink: string,
-      token: string,
-      receipt: Receipt,
-    ) => Effect.Effect<void, LedgerError>;
-    /** Gives the lease back after a failed attempt, so a retry need not wait for it to expire. */
-    readonly release: (eventId: string, sink: string, token: string) => Effect.Effect<void, LedgerError>;
-    readonly getCase: (subjectId: string) => Effect.Effect<CaseRecord | undefined, LedgerError>;
-  }
+  LedgerOperations &
+    Coordination & {
+      readonly claim: (eventId: string, sink: string, leaseMs: number) => Effect.Effect<Claim, LedgerError>;
+      /** Records the delivery. Fails (LedgerError) only when storage is unavailable. */
+      readonly complete: (
+        eventId: string,
+        sink: string,
+        token: string,
+        receipt: Receipt,
+      ) => Effect.Effect<void, LedgerError>;
+      /** Gives the lease back after a failed attempt, so a retry need not wait for it to expire. */
+      readonly release: (eventId: string, sink: string, token: string) => Effect.Effect<void, LedgerError>;
+      readonly getCase: (subjectId: string) => Effect.Effect<CaseRecord | undefined, LedgerError>;
+    }
 >()("offboard/DeliveryLedger") {
   /** A ledger in memory: for tests, benchmarks and one-shot runs. Uses effect's Clock for leases. */
   static readonly inMemory = (): Layer.Layer<DeliveryLedger> => Layer.sync(DeliveryLedger, () => makeInMemoryLedger());
 
   /** A full ledger service from the batch operations (the single-sink ones are derived). */
-  static readonly make = (ops: LedgerOperations): DeliveryLedger["Service"] =>
+  static readonly make = (ops: LedgerOperations & Coordination): DeliveryLedger["Service"] =>
     DeliveryLedger.of({
       ...ops,
       claim: (eventId, sink, leaseMs) =>
@@ -124,6 +170,16 @@ let tokenCounter = 0;
 export const makeInMemoryLedger = (): DeliveryLedger["Service"] => {
   const deliveries = new Map<string, Entry>();
   const cases = new Map<string, CaseRecord>();
+  const shared = new Map<string, SharedRecord & { readonly expiresAt: number }>();
+  const lists = new Map<string, { items: Array<string>; expiresAt: number }>();
+  const liveList = (key: string, now: number) => {
+    const l = lists.get(key);
+    return l !== undefined && l.expiresAt > now ? l : undefined;
+  };
+  const liveShared = (key: string, now: number) => {
+    const r = shared.get(key);
+    return r !== undefined && r.expiresAt > now ? r : undefined;
+  };
   const key = (eventId: string, sink: string) => `${eventId}\u0000${sink}`;
   return DeliveryLedger.make({
     claimAll: (eventId, sinks, leaseMs) =>
@@ -168,6 +224,30 @@ export const makeInMemoryLedger = (): DeliveryLedger["Service"] => {
       Effect.sync(() => {
         const current = cases.get(record.subjectId);
         if (current === undefined || record.lastPublished >= current.lastPublished) cases.set(record.subjectId, record);
+      }),
+    getShared: (key) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const r = liveShared(key, now);
+        return r === undefined ? undefined : { value: r.value, version: r.version };
+      }),
+    putShared: (key, value, expected, ttlMs) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        if (liveShared(key, now)?.version !== expected) return false;
+        shared.set(key, { value, version: (expected ?? 0) + 1, expiresAt: now + ttlMs });
+        return true;
+      }),
+    appendShared: (key, item, ttlMs) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const list = liveList(key, now) ?? { items: [], expiresAt: 0 };
+        list.items.push(item);
+        list.expiresAt = now + ttlMs;
+        lists.set(key, list);
+        return list.items.length - 1;
+      }),
+    listShared: (key) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const items = liveList(key, now)?.items ?? [];
+        return { size: items.length, items: items.map((item, position) => ({ position, item })) };
       }),
   });
 };

@@ -4,7 +4,7 @@ import type { LifecycleKind } from "../domain/catalogue.ts";
 import type { OffboardingEvent } from "../domain/event.ts";
 import type { HrisStatus } from "../domain/hris.ts";
 import type { SinkError } from "../errors.ts";
-import type { CaseRecord } from "./ledger.ts";
+import type { CaseRecord, Coordination } from "./ledger.ts";
 
 /** What a sink hands back after delivering: a reference an operator (or a later sink) can follow. */
 export interface Receipt {
@@ -51,6 +51,11 @@ export interface DeliveryContext {
   readonly receipts: ReadonlyMap<string, Receipt>;
   /** `${event.id}:${sink}`: pass it to vendors that accept one. */
   readonly idempotencyKey: string;
+  /**
+   * Records shared with every other writer through the ledger (per-channel pacing, burst digests).
+   * The pipeline always passes it; a sink called without it works alone.
+   */
+  readonly coordination?: Coordination;
 }
 
 /** The later event that an out-of-order event arrived behind. */

@@ -282,7 +282,7 @@ export type FailurePlan = (call: {
   readonly key: string;
   readonly attempt: number;
   readonly req: RecordedRequest;
-}) => Reply | undefined;
+}) => Reply | { readonly acted: Reply } | undefined;
 
 export const never: FailurePlan = () => undefined;
 
@@ -291,6 +291,7 @@ export interface SlackMessage {
   readonly ts: string;
   readonly channel: string;
   readonly threadTs?: string;
+  readonly metadata?: { readonly event_type: string; readonly event_payload: Record<string, unknown> };
 }
 
 export interface FakeSlack {
@@ -312,7 +313,11 @@ const slackField = (req: RecordedRequest, name: string): string | undefined => {
 
 const EVENT_IN_CONTEXT = /Okta event `([^`]+)`/;
 
-/** The Slack Web API, as much as the Slack sink uses: chat.postMessage and chat.update. */
+/**
+ * The Slack Web API, as much as the Slack sink uses without digests: chat.postMessage (metadata kept),
+ * chat.update, and conversations.history / conversations.replies for the lookup after an ambiguous
+ * failure. (The stateful fake of @offboard/testkit also speaks files.uploadV2 and rate limits.)
+ */
 export const startFakeSlack = async (): Promise<FakeSlack> => {
   let plan: FailurePlan = never;
   const messages: Array<SlackMessage> = [];
@@ -328,19 +333,39 @@ export const startFakeSlack = async (): Promise<FakeSlack> => {
     const attempt = (attempts.get(key) ?? 0) + 1;
     attempts.set(key, attempt);
     const failure = plan({ key, attempt, req });
-    if (failure !== undefined) return failure;
+    if (failure !== undefined && !("acted" in failure)) return failure;
     const channel = slackField(req, "channel") ?? "C0123456789";
     if (method === "chat.postMessage") {
       tsSeq += 1;
       const ts = `1762160412.${String(tsSeq).padStart(6, "0")}`;
       const threadTs = slackField(req, "thread_ts");
-      messages.push({ eventId, ts, channel, ...(threadTs !== undefined && { threadTs }) });
+      const metadata = JSON.parse(slackField(req, "metadata") ?? "null") as NonNullable<
+        SlackMessage["metadata"]
+      > | null;
+      messages.push({
+        eventId,
+        ts,
+        channel,
+        ...(threadTs !== undefined && { threadTs }),
+        ...(metadata !== null && { metadata }),
+      });
       return { body: { ok: true, channel, ts, message: { ts, text: slackField(req, "text") } } };
     }
     if (method === "chat.update") {
       const ts = slackField(req, "ts") ?? "";
       updates.push({ ts });
       return { body: { ok: true, channel, ts } };
+    }
+    if (method === "conversations.history" || method === "conversations.replies") {
+      // The lookup after an ambiguous failure: messages with their metadata (include_all_metadata).
+      const thread = method === "conversations.replies" ? slackField(req, "ts") : undefined;
+      const found = messages
+        .filter(
+          (m) => m.channel === channel && (thread === undefined ? m.threadTs === undefined : m.threadTs === thread),
+        )
+        .reverse()
+        .map((m) => ({ type: "message", ts: m.ts, metadata: m.metadata }));
+      return { body: { ok: true, messages: found, has_more: false } };
     }
     return { body: { ok: false, error: "unknown_method" } };
   });
@@ -366,7 +391,10 @@ export interface JiraIssue {
 export interface FakeJira {
   readonly server: Loopback;
   readonly issues: Array<JiraIssue>;
-  readonly comments: Array<{ readonly key: string }>;
+  /** Comments made, with the Okta event id their text names. */
+  readonly comments: Array<{ readonly key: string; readonly eventId: string | undefined; readonly id: string }>;
+  /** Faults injected after acting (the issue or comment exists, the answer is an error). */
+  readonly acted: { count: number };
   /** Calls per Okta user (the duplicate-guard search and the create both name the user). */
   readonly callsByUser: Map<string, number>;
   fail: (plan: FailurePlan) => void;
@@ -374,15 +402,19 @@ export interface FakeJira {
 }
 
 const USER_LABEL = /okta-user-([A-Za-z0-9_-]+)/;
+/** The Okta event id a comment names (its ADF puts "Okta event: " and the id in neighbouring text nodes). */
+const OKTA_EVENT_IN_TEXT = /Okta event: (?:.*?"text":")?([0-9a-fA-F]{4,}-[0-9a-fA-F-]+)/;
 
 /** Jira Cloud REST v3, as much as the Jira sink uses: search (JQL), create issue, comment, transitions. */
 export const startFakeJira = async (): Promise<FakeJira> => {
   let plan: FailurePlan = never;
   const issues: Array<JiraIssue> = [];
-  const comments: Array<{ key: string }> = [];
+  const comments: Array<{ key: string; eventId: string | undefined; id: string; body: unknown }> = [];
+  const acted = { count: 0 };
   const callsByUser = new Map<string, number>();
   const expected = `Basic ${Buffer.from(`offboard-bot@example.com:${JIRA_TOKEN}`).toString("base64")}`;
   let server: Loopback | undefined;
+  const real = (req: RecordedRequest): Reply => answer(req);
   server = await startLoopback((req) => {
     if (req.headers.authorization !== expected) return { status: 401, body: { errorMessages: ["unauthorized"] } };
     const body = (req.json ?? {}) as Record<string, unknown>;
@@ -397,8 +429,17 @@ export const startFakeJira = async (): Promise<FakeJira> => {
     const attempt = (callsByUser.get(key) ?? 0) + 1;
     callsByUser.set(key, attempt);
     const failure = plan({ key, attempt, req });
-    if (failure !== undefined) return failure;
-
+    if (failure !== undefined && !("acted" in failure)) return failure;
+    const reply = real(req);
+    if (failure !== undefined && "acted" in failure) {
+      acted.count += 1;
+      return failure.acted;
+    }
+    return reply;
+  });
+  function answer(req: RecordedRequest): Reply {
+    const body = (req.json ?? {}) as Record<string, unknown>;
+    const user = req.path === "/rest/api/3/search/jql" ? USER_LABEL.exec(String(body.jql ?? ""))?.[1] : undefined;
     if (req.method === "POST" && req.path === "/rest/api/3/search/jql") {
       const found = issues
         .filter((i) => user !== undefined && i.labels.includes(`okta-user-${user}`))
@@ -424,16 +465,31 @@ export const startFakeJira = async (): Promise<FakeJira> => {
     }
     const comment = /^\/rest\/api\/3\/issue\/([^/]+)\/comment$/.exec(req.path);
     if (req.method === "POST" && comment !== null) {
-      comments.push({ key: decodeURIComponent(comment[1] ?? "") });
-      return { status: 201, body: { id: String(comments.length) } };
+      const id = String(20_000 + comments.length + 1);
+      const text = JSON.stringify(body.body ?? "");
+      comments.push({
+        key: decodeURIComponent(comment[1] ?? ""),
+        eventId: OKTA_EVENT_IN_TEXT.exec(text)?.[1],
+        id,
+        body: body.body,
+      });
+      return { status: 201, body: { id } };
+    }
+    if (req.method === "GET" && comment !== null) {
+      const key = decodeURIComponent(comment[1] ?? "");
+      const on = comments.filter((c) => c.key === key).reverse();
+      return {
+        body: { startAt: 0, maxResults: 100, total: on.length, comments: on.map((c) => ({ id: c.id, body: c.body })) },
+      };
     }
     if (req.method === "GET" && /\/transitions$/.test(req.path)) return { body: { transitions: [] } };
     return { status: 404, body: { errorMessages: [`no route ${req.method} ${req.path}`] } };
-  });
+  }
   return {
     server,
     issues,
     comments,
+    acted,
     callsByUser,
     fail: (p) => {
       plan = p;
@@ -445,7 +501,12 @@ export const startFakeJira = async (): Promise<FakeJira> => {
 // ── The offboard worker process ──────────────────────────────────────────────────────────────────
 
 /** The environment a worker needs: moto (standard AWS variables), the secret, the vendors, the ledger. */
-export const workerEnv = (moto: Moto, stack: Stack, slack: FakeSlack, jira: FakeJira): Record<string, string> => ({
+export const workerEnv = (
+  moto: Moto,
+  stack: Stack,
+  slack: { readonly server: Loopback },
+  jira: { readonly server: Loopback },
+): Record<string, string> => ({
   ...moto.env,
   OFFBOARD_SECRET_ARN: stack.secretArn,
   SLACK_CHANNEL_ID: "C0123456789",
@@ -455,6 +516,11 @@ export const workerEnv = (moto: Moto, stack: Stack, slack: FakeSlack, jira: Fake
   JIRA_PROJECT_KEY: "IT",
   OFFBOARD_LEDGER_TABLE: stack.tableName,
   OFFBOARD_LEASE_SECONDS: "5",
+  // One message per alert: these scenarios count messages per event. The burst tests turn digests on.
+  SLACK_DIGEST_THRESHOLD: "0",
+  // These fakes enforce no rate limit: no pacing either, so fault-injection runs take seconds, not the
+  // minutes a 1.1 s pace per post would add. The burst test turns the default pace back on.
+  SLACK_POST_INTERVAL_MS: "0",
   OFFBOARD_SINK_TIMEOUT_SECONDS: "3",
   POWERTOOLS_SERVICE_NAME: "offboard",
   POWERTOOLS_METRICS_DISABLED: "true",
