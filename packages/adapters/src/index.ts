@@ -39,6 +39,7 @@ export {
   DEFAULT_TIME_ZONE,
   SECRET_KEYS,
 } from "./config/keys.ts";
+export { nearestKey, OFFBOARD_KEY_PREFIXES, unknownKeyWarnings } from "./config/unknown-keys.ts";
 export { ConfigError } from "./errors.ts";
 export { jiraSink } from "./jira/definition.ts";
 export {
@@ -63,6 +64,7 @@ export {
   SqliteLedger,
   type SqliteLedgerOptions,
 } from "./ledger/sqlite.ts";
+export { prepareDirOf, prepareStateDir, StateDirError } from "./ledger/state-dir.ts";
 // ── Okta: the one client for every Okta call (okta/index.ts lists the same names) ──
 export { OKTA_READ_SCOPES, type OktaCredentials } from "./okta/auth.ts";
 export {

@@ -36,7 +36,11 @@ beforeAll(async () => {
         body: { id: String(10000 + issues), key: `IT-${issues}`, self: `${jira.url}/rest/api/3/issue/${issues}` },
       };
     }
-    if (req.path.endsWith("/comment")) return { status: 201, body: { id: "20001" } };
+    if (req.path.endsWith("/comment")) {
+      // The sink first looks for a comment an earlier attempt made (none here), then comments.
+      if (req.method === "GET") return { body: { startAt: 0, maxResults: 100, total: 0, comments: [] } };
+      return { status: 201, body: { id: "20001" } };
+    }
     return { status: 404, body: { errorMessages: [`no route for ${req.method} ${req.path}`], errors: {} } };
   });
 });
@@ -47,7 +51,7 @@ afterAll(async () => {
 });
 
 describe("offboard replay with Slack and Jira configured", () => {
-  it("posts one message per routed event and opens one ticket per deactivation, then nothing on a second run", async () => {
+  it("posts one message per routed event and opens one ticket per user whose case ends deactivated or deleted, then nothing on a second run", async () => {
     const env = {
       OFFBOARD_STATE_DIR: mkdtempSync(join(tmpdir(), "offboard-live-")),
       SLACK_BOT_TOKEN: TOKEN,
@@ -57,6 +61,9 @@ describe("offboard replay with Slack and Jira configured", () => {
       JIRA_EMAIL: "bot@example.com",
       JIRA_API_TOKEN: JIRA_TOKEN,
       JIRA_PROJECT_KEY: "IT",
+      // The loopback Slack enforces no rate limit; shared pacing (1.1 s a post, 2 s longest wait) would
+      // hand the later of the file's concurrent alerts back as "busy" (docs/operations.md).
+      SLACK_POST_INTERVAL_MS: "0",
     };
     const first = await runCli(["replay", "--no-preview", EXAMPLE], { env });
     expect(first.stderr).toContain("sinks active: slack, jira");
@@ -74,10 +81,11 @@ describe("offboard replay with Slack and Jira configured", () => {
     expect(hostile).toContain("&lt;!channel&gt;");
     expect(hostile).not.toContain("<!channel>");
 
-    // Two deactivations → two tickets; the reactivation comments on its case's ticket.
+    // Two deactivations and a deletion with no earlier ticket → three tickets (each user's case ends
+    // needing one); the reactivation comments on (and closes) its case's ticket.
     const creates = jira.requests.filter((r) => r.method === "POST" && r.path === "/rest/api/3/issue");
-    expect(creates).toHaveLength(2);
-    expect(jira.requests.filter((r) => r.path.endsWith("/comment"))).toHaveLength(1);
+    expect(creates).toHaveLength(3);
+    expect(jira.requests.filter((r) => r.method === "POST" && r.path.endsWith("/comment"))).toHaveLength(1);
     expect(`${first.stdout}${first.stderr}`).not.toContain(TOKEN);
     expect(`${first.stdout}${first.stderr}`).not.toContain(JIRA_TOKEN);
 

@@ -11,12 +11,24 @@ export type RejectCode =
   | "not-okta"
   /** An EventBridge envelope whose `source` is not an Okta partner source. */
   | "untrusted-source"
+  /**
+   * The queue worker accepts EventBridge envelopes only (from Okta's partner source or offboard's own
+   * poller and event hook); any other shape (bare LogEvent, Event Hook body, SNS or HTTP wrapper) sent
+   * straight to the queue is not trusted.
+   */
+  | "untrusted-shape"
+  /** An id longer than 256 characters, or any other field longer than 64 KB. */
+  | "field-too-long"
   /** An Okta-shaped object without a usable `eventType`. */
   | "invalid-event"
   /** A handled lifecycle event with no `User` target (or one without an id): nothing to act on. */
   | "no-user-target"
   /** A sink failed in a way retrying cannot fix (bad token, missing channel, invalid field). */
-  | "sink-permanent";
+  | "sink-permanent"
+  /** The routing policy names a sink that is not configured; retried, then dead-lettered with this. */
+  | "sink-inactive"
+  /** The ledger refused the event's request as invalid (DynamoDB ValidationException): retrying cannot help. */
+  | "ledger-rejected";
 
 /** Input offboard cannot trust or act on. Rejected input is kept (DLQ with this reason), never dropped. */
 export class DecodeError extends Data.TaggedError("DecodeError")<{
@@ -45,10 +57,15 @@ export class HrisError extends Data.TaggedError("HrisError")<{
   readonly cause?: unknown;
 }> {}
 
-/** The delivery ledger could not be read or written. Always transient: never deliver without a claim. */
+/**
+ * The delivery ledger could not be read or written: transient (never deliver without a claim; the
+ * record is retried), unless `permanent` (the store refused the request as invalid, so retrying the
+ * same request cannot help: the record is dead-lettered with reason `ledger-rejected`).
+ */
 export class LedgerError extends Data.TaggedError("LedgerError")<{
   readonly message: string;
   readonly cause?: unknown;
+  readonly permanent?: boolean;
 }> {}
 
 /** A routing policy or configuration value is invalid. Names the offending key. */

@@ -24,6 +24,30 @@
  * @packageDocumentation
  */
 
+// ── The per-user case state machine (pure) ──
+export { caseStateOf, nextCaseRecord, ticketOf, ticketReceipt } from "./cases/case-record.ts";
+export {
+  batchOrder,
+  type CaseEvent,
+  type CaseHead,
+  type CaseSettings,
+  type CaseState,
+  type CaseStep,
+  DEFAULT_CASE_SETTINGS,
+  DEFAULT_MAX_CLOCK_SKEW_MS,
+  DEFAULT_TICKET_KINDS,
+  EMPTY_CASE,
+  needsTicket,
+  publishedAt,
+  statusNeedsTicket,
+  stepCase,
+  type TicketAction,
+  type TicketStatus,
+  type Timeliness,
+  ticketAfterFailure,
+  timelinessOf,
+  withAuthoritativeStatus,
+} from "./cases/machine.ts";
 // ── The event-type catalogue (one source of truth for the EventBridge rule and the decoder) ──
 export {
   type CatalogueEntry,
@@ -37,7 +61,17 @@ export {
   oktaEventPattern,
 } from "./domain/catalogue.ts";
 // ── Decisions and the normalised event ──
-export type { Decision, Ignore, IgnoreReason, Reject, Route } from "./domain/decide.ts";
+export {
+  type Decision,
+  type Ignore,
+  type IgnoreReason,
+  looksLikeEmail,
+  MAX_FIELD_LENGTH,
+  MAX_ID_LENGTH,
+  oversizedField,
+  type Reject,
+  type Route,
+} from "./domain/decide.ts";
 export {
   type ClientInfo,
   type OffboardingEvent,
@@ -80,7 +114,13 @@ export {
   decodeJsonLines,
   decodeText,
   decodeValue,
+  OFFBOARD_EVENT_HOOK_SOURCE,
+  OFFBOARD_POLLER_SOURCE,
+  OFFBOARD_SOURCES,
   type Provenance,
+  queueTrust,
+  TRUST_ANY,
+  type Trust,
   type Undecodable,
 } from "./okta/decode.ts";
 export type { LogEvent, OktaEntity } from "./okta/log-event.ts";
@@ -112,16 +152,19 @@ export {
   type RecordStatus,
   type RejectedOutcome,
   type RoutedOutcome,
+  SINK_INACTIVE_MAX_RECEIVES,
   type SinkOutcome,
   type SinkStatus,
+  settleAfterReceives,
   type Verdict,
 } from "./policy/error-policy.ts";
-export { DEFAULT_POLICY, parsePolicy, parsePolicyJson, type RoutingPolicy } from "./policy/policy.ts";
+export { DEFAULT_POLICY, narrowRoutes, parsePolicy, parsePolicyJson, type RoutingPolicy } from "./policy/policy.ts";
 
 // ── Ports ──
 export { HrisDirectory } from "./ports/hris.ts";
 export {
   type CaseRecord,
+  type CaseTicket,
   type Claim,
   type Coordination,
   DeliveryLedger,
@@ -140,5 +183,6 @@ export {
   sinksLayer,
   sinksOf,
 } from "./ports/sink.ts";
+export { OktaUserStatus, type UserStatus, UserStatusError } from "./ports/user-status.ts";
 // ── Text safety (what reaches people: Slack, Jira, terminals) ──
 export { clipText, isInvisibleFormatting, safeText } from "./text/safe-text.ts";

@@ -1,10 +1,22 @@
-import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Result } from "effect";
-import { catalogueEntry } from "./domain/catalogue.ts";
-import { type Decision, decide } from "./domain/decide.ts";
-import { type OffboardingEvent, publishedMillis } from "./domain/event.ts";
+import { Cause, Clock, Context, Duration, Effect, Exit, Layer, Option, Result } from "effect";
+import { caseStateOf, nextCaseRecord } from "./cases/case-record.ts";
+import {
+  batchOrder,
+  type CaseSettings,
+  type CaseStep,
+  DEFAULT_MAX_CLOCK_SKEW_MS,
+  DEFAULT_TICKET_KINDS,
+  needsTicket,
+  stepCase,
+  withAuthoritativeStatus,
+} from "./cases/machine.ts";
+import { catalogueEntry, type LifecycleKind } from "./domain/catalogue.ts";
+import { type Decision, decide, looksLikeEmail } from "./domain/decide.ts";
+import type { OffboardingEvent } from "./domain/event.ts";
 import { type HrisStatus, judgeHris } from "./domain/hris.ts";
+import { refNamesArtefact } from "./domain/receipt-refs.ts";
 import type { LedgerError } from "./errors.ts";
-import { type DecodeResult, decodeText, decodeValue } from "./okta/decode.ts";
+import { type DecodeResult, decodeText, decodeValue, TRUST_ANY, type Trust } from "./okta/decode.ts";
 import {
   completionRetry,
   type EventOutcome,
@@ -14,10 +26,11 @@ import {
   recordOutcome,
   SinkOutcome,
 } from "./policy/error-policy.ts";
-import { DEFAULT_POLICY, type RoutingPolicy } from "./policy/policy.ts";
+import { DEFAULT_POLICY, narrowRoutes, type RoutingPolicy } from "./policy/policy.ts";
 import { HrisDirectory } from "./ports/hris.ts";
-import { type CaseRecord, type Claim, DeliveryLedger, type Settlement } from "./ports/ledger.ts";
+import { type CaseRecord, type CaseTicket, type Claim, DeliveryLedger, type Settlement } from "./ports/ledger.ts";
 import { type DeliveryContext, type Receipt, type Sink, Sinks, type Superseded } from "./ports/sink.ts";
+import { OktaUserStatus } from "./ports/user-status.ts";
 
 /** Pipeline settings. Defaults suit a Lambda with a 30 s timeout. */
 export interface PipelineSettings {
@@ -30,6 +43,12 @@ export interface PipelineSettings {
   readonly hrisTimeoutMs: number;
   /** How long one sink attempt may take before it counts as a transient failure. */
   readonly sinkTimeoutMs: number;
+  /** Which delivery shapes are trusted: every shape (CLI), or EventBridge envelopes only (the queue worker). */
+  readonly trust: Trust;
+  /** How far in the future of the processing time an event's `published` may be and still move its case. */
+  readonly maxClockSkewMs: number;
+  /** The kinds whose final state needs an open offboarding ticket (JIRA_KINDS). */
+  readonly ticketKinds: ReadonlyArray<LifecycleKind>;
 }
 
 /**
@@ -42,6 +61,9 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   concurrency: 8,
   hrisTimeoutMs: 2_500,
   sinkTimeoutMs: 10_000,
+  trust: TRUST_ANY,
+  maxClockSkewMs: DEFAULT_MAX_CLOCK_SKEW_MS,
+  ticketKinds: DEFAULT_TICKET_KINDS,
 };
 
 /** The pipeline's settings as a service; `PipelineConfig.layer(partial)` merges onto `DEFAULT_SETTINGS`. */
@@ -63,8 +85,12 @@ export interface Decided {
 }
 
 /** Decodes a body (text or parsed) and decides every event in it. Pure and total. */
-export const decideBody = (body: string | unknown, policy: RoutingPolicy): ReadonlyArray<Decided> => {
-  const results = typeof body === "string" ? decodeText(body) : decodeValue(body);
+export const decideBody = (
+  body: string | unknown,
+  policy: RoutingPolicy,
+  trust: Trust = TRUST_ANY,
+): ReadonlyArray<Decided> => {
+  const results = typeof body === "string" ? decodeText(body, trust) : decodeValue(body, trust);
   return results.map((result) => ({
     result,
     decision:
@@ -115,9 +141,6 @@ const plainOutcome = (d: Decided): EventOutcome => {
     }
   }
 };
-
-const looksLikeEmail = (s: string | undefined): s is string =>
-  s !== undefined && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(s) && !s.endsWith("@deleted.invalid");
 
 const notChecked = (why: string): HrisStatus => ({ _tag: "NotChecked", why });
 
@@ -239,45 +262,121 @@ const runSinks = Effect.fnUntraced(function* (
   return { outcomes, receipts };
 });
 
-/**
- * The case after this event. A non-follow-up opens a case (or adds receipts to the one it opened); a
- * follow-up moves its state and keeps its receipts (or, with no case, opens one so that an older event
- * arriving later is recognised as superseded). An event older than the case's latest changes nothing.
- */
-const nextCase = (
-  existing: CaseRecord | undefined,
-  event: OffboardingEvent,
-  followUp: boolean,
-  receipts: ReadonlyMap<string, Receipt>,
-): CaseRecord | undefined => {
-  const published = publishedMillis(event.occurredAt);
-  const fresh = Number.isFinite(published) ? published : 0;
-  if (existing !== undefined && existing.openedBy === event.id) {
-    return { ...existing, receipts: { ...existing.receipts, ...Object.fromEntries(receipts) } };
-  }
-  if (existing !== undefined && fresh < existing.lastPublished) return undefined;
-  const latest = { lastPublished: fresh, lastKind: event.kind, lastEventId: event.id };
-  if (followUp && existing !== undefined) return { ...existing, ...latest };
-  return {
-    subjectId: event.subject.id,
-    openedBy: event.id,
-    openedKind: event.kind,
-    ...latest,
-    receipts: Object.fromEntries(receipts),
-  };
+/** The later event a `history` event arrived behind. */
+const supersededBy = (step: CaseStep): Superseded | undefined => {
+  const head = step.before.head;
+  if (step.timeliness !== "history" || head === undefined) return undefined;
+  return { kind: head.kind, eventId: head.eventId, occurredAt: new Date(head.at).toISOString() };
 };
 
-/** When the case already holds a later event than this one, that later event. */
-const supersededBy = (existing: CaseRecord | undefined, event: OffboardingEvent): Superseded | undefined => {
-  if (existing === undefined || existing.lastEventId === event.id) return undefined;
-  const published = publishedMillis(event.occurredAt);
-  if (!Number.isFinite(published) || published >= existing.lastPublished) return undefined;
-  return {
-    kind: existing.lastKind,
-    ...(existing.lastEventId !== undefined && { eventId: existing.lastEventId }),
-    occurredAt: new Date(existing.lastPublished).toISOString(),
-  };
+/**
+ * Okta's current status of the user, read before a ticket is opened or closed when Okta read access is
+ * configured: when it disagrees with the events, the ticket waits for the event that explains it.
+ */
+const checkAuthoritative = Effect.fnUntraced(function* (
+  step: CaseStep,
+  event: OffboardingEvent,
+  settings: CaseSettings,
+) {
+  if (step.ticket !== "open" && step.ticket !== "close") return step;
+  const okta = yield* Effect.serviceOption(OktaUserStatus);
+  if (Option.isNone(okta) || !okta.value.configured) return step;
+  const status = yield* Effect.result(okta.value.current(event.subject.id));
+  if (status._tag === "Failure") {
+    yield* Effect.logWarning(
+      `Okta user status of ${event.subject.id} unavailable (${status.failure.message}); the events decide`,
+    );
+    return step;
+  }
+  const checked = withAuthoritativeStatus(step, status.success, settings);
+  if (checked.disagrees) {
+    yield* Effect.logWarning(
+      `Okta says user ${event.subject.id} is ${status.success} but the events say ${step.after.head?.kind ?? "nothing yet"}; ` +
+        `ticket action ${step.ticket} held back until the events agree`,
+    );
+  }
+  return checked.step;
+});
+
+/** The later of two case records by (`lastPublished`, `lastEventId`): the one whose state wins. */
+const laterCase = (a: CaseRecord | undefined, b: CaseRecord | undefined): CaseRecord | undefined => {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  if (a.lastPublished !== b.lastPublished) return a.lastPublished > b.lastPublished ? a : b;
+  return (a.lastEventId ?? "") >= (b.lastEventId ?? "") ? a : b;
 };
+
+/**
+ * Keeps on the user's case a ticket this event's ticket sink opened (by this attempt, or by an earlier
+ * one whose case update was lost to a concurrent writer), or one another invocation saved meanwhile.
+ * The case is read again; when the user's latest state needs no ticket (a reactivation applied
+ * meanwhile), the ticket is closed at once through the same sink, under its own ledger key.
+ */
+const adoptTicket = Effect.fnUntraced(function* (
+  computed: CaseRecord | undefined,
+  existing: CaseRecord | undefined,
+  event: OffboardingEvent,
+  receipts: ReadonlyMap<string, Receipt>,
+  settings: CaseSettings,
+  run: { readonly followUp: boolean; readonly hris: HrisStatus; readonly outcomes: Array<SinkOutcome> },
+) {
+  const opened = [...receipts.values()].find((r) => r.ticket === "open" && refNamesArtefact(r.ref));
+  const ledger = yield* DeliveryLedger;
+  const read = yield* Effect.result(ledger.getCase(event.subject.id));
+  const fresh = read._tag === "Success" ? read.success : undefined;
+  const latest = laterCase(computed ?? existing, fresh);
+  if (latest === undefined) return computed;
+  // The ticket the case must hold: the one this event opened, the open one the case holds, or one
+  // another invocation opened and saved while this event ran. Reconciled on every event of the
+  // user, retries included, so a close that failed once is tried again.
+  const ticket: CaseTicket | undefined =
+    opened !== undefined
+      ? latest.ticket?.ref === opened.ref
+        ? latest.ticket
+        : {
+            status: "open",
+            sink: opened.sink,
+            ref: opened.ref,
+            ...(opened.url !== undefined && { url: opened.url }),
+            openedBy: event.id,
+          }
+      : latest.ticket?.status === "open"
+        ? latest.ticket
+        : fresh?.ticket?.status === "open" && latest.ticket?.ref !== fresh.ticket.ref
+          ? fresh.ticket
+          : undefined;
+  if (ticket === undefined) return computed;
+  const held = latest.ticket?.ref === ticket.ref ? latest.ticket : undefined;
+  const adopted: CaseRecord = held !== undefined ? latest : { ...latest, ticket };
+  const now = yield* Clock.currentTimeMillis;
+  const state = caseStateOf(adopted, now, settings);
+  if (ticket.status === "closed" || needsTicket(state, settings)) {
+    if (held === undefined) return adopted;
+    return latest === computed ? computed : undefined;
+  }
+  // The user's state needs no ticket: close the one the case holds, under its own ledger key.
+  const close: CaseStep = {
+    timeliness: "current",
+    before: state,
+    after: { ...state, ticket: "closed" },
+    ticket: "close",
+    moved: false,
+  };
+  const closing = yield* runSinks(
+    [ticket.sink],
+    { ...event, id: `${event.id}#close` },
+    {
+      case: adopted,
+      followUp: run.followUp,
+      hris: run.hris,
+      step: close,
+    },
+  );
+  run.outcomes.push(...closing.outcomes);
+  if (closing.receipts.get(ticket.sink)?.ticket !== "close") return adopted;
+  const closed: CaseRecord = { ...adopted, ticket: { ...ticket, status: "closed" } };
+  return closed;
+});
 
 /**
  * Delivers one routed event, given its subject's case as it stands (read once per batch, then carried
@@ -292,21 +391,45 @@ const deliverRoute = Effect.fnUntraced(function* (
   const { event, sinks, hrisCheck } = d.decision;
   const followUp = catalogueEntry(event.eventType)?.followUp ?? false;
   const ledger = yield* DeliveryLedger;
+  const { maxClockSkewMs, ticketKinds } = yield* PipelineConfig;
+  const settings: CaseSettings = { maxClockSkewMs, ticketKinds };
 
   if (existing._tag === "Failure") {
     const down = existing.failure;
     return { outcome: { ...base, sinks: sinks.map((s) => SinkOutcome.ledgerUnavailable(s, down)) }, next: undefined };
   }
   const current = existing.success;
+  const now = yield* Clock.currentTimeMillis;
+  const placed = stepCase(
+    caseStateOf(current, now, settings),
+    { id: event.id, kind: event.kind, published: event.occurredAt },
+    now,
+    settings,
+  );
+  if (placed.timeliness === "future" || placed.timeliness === "undated") {
+    yield* Effect.logWarning(
+      // Okta's date as sent, quoted and clipped: it is input, not ours.
+      `event ${event.id} (${event.kind} of ${event.subject.id}) is published ${JSON.stringify(event.occurredAt.slice(0, 64))}, ` +
+        (placed.timeliness === "future"
+          ? `more than ${Math.round(maxClockSkewMs / 1000)} s after now`
+          : "which is not a date") +
+        ": delivered with a warning; it does not change the user's case",
+    );
+  }
+  const step = yield* checkAuthoritative(placed, event, settings);
   const hris = yield* checkHris(event, hrisCheck);
-  const superseded = supersededBy(current, event);
+  const superseded = supersededBy(step);
   const { outcomes, receipts } = yield* runSinks(sinks, event, {
     case: current,
     followUp,
     hris,
+    step,
     ...(superseded !== undefined && { supersededBy: superseded }),
   });
-  const next = nextCase(current, event, followUp, receipts);
+  const computed = nextCaseRecord(current, event, followUp, step, receipts, settings);
+  // Another invocation may have moved this user's case while the sinks ran: keep the ticket, close it
+  // when the latest state needs none.
+  const next = yield* adoptTicket(computed, current, event, receipts, settings, { followUp, hris, outcomes });
   if (next !== undefined) {
     const put = yield* Effect.result(ledger.putCase(next));
     if (put._tag === "Failure") {
@@ -317,6 +440,7 @@ const deliverRoute = Effect.fnUntraced(function* (
     ...base,
     hris,
     sinks: outcomes,
+    timeliness: step.timeliness,
     ...(superseded !== undefined && { supersededBy: superseded }),
   };
   return { outcome, next };
@@ -328,12 +452,16 @@ const deliverRoute = Effect.fnUntraced(function* (
  * record, in input order. Never fails: every problem is in the outcomes.
  */
 export const processBatch = Effect.fn("pipeline.processBatch")(function* (records: ReadonlyArray<InputRecord>) {
-  const { policy, concurrency } = yield* PipelineConfig;
-  const decided = records.map((r) => decideBody(r.body, policy));
+  const { policy: configured, concurrency, trust } = yield* PipelineConfig;
+  // Without a policy of its own (the defaults, untouched), a pipeline routes only to the sinks it has;
+  // a policy given explicitly is used as written, so a route naming a missing sink is sink-inactive.
+  const { byName } = yield* Sinks;
+  const policy = configured === DEFAULT_POLICY ? narrowRoutes(configured, [...byName.keys()]) : configured;
+  const decided = records.map((r) => decideBody(r.body, policy, trust));
 
   // Slots of routed events, grouped by subject and ordered by published.
   const outcomes: Array<Array<EventOutcome | undefined>> = decided.map((ds) => ds.map(() => undefined));
-  const groups = new Map<string, Array<{ r: number; e: number; d: Decided; at: number }>>();
+  const groups = new Map<string, Array<{ r: number; e: number; d: Decided; id: string; published: string }>>();
   decided.forEach((ds, r) => {
     ds.forEach((d, e) => {
       if (d.decision._tag !== "Route") {
@@ -346,10 +474,11 @@ export const processBatch = Effect.fn("pipeline.processBatch")(function* (record
         group = [];
         groups.set(subject, group);
       }
-      group.push({ r, e, d, at: publishedMillis(d.decision.event.occurredAt) });
+      group.push({ r, e, d, id: d.decision.event.id, published: d.decision.event.occurredAt });
     });
   });
-  for (const group of groups.values()) group.sort((a, b) => a.at - b.at);
+  // Each user's events in (published, id) order, undated ones last: the case machine's order.
+  for (const [subject, group] of groups) groups.set(subject, batchOrder(group));
 
   // Every case of the batch in one read (one BatchGetItem on DynamoDB); each user's events then carry
   // their case from one to the next.

@@ -33,16 +33,26 @@ describe("the error policy", () => {
     expect([record.status, record.reasonCode]).toEqual(["rejected", "sink-permanent"]);
   });
 
-  it("acknowledges a record whose sinks delivered, were duplicates or are not configured", () => {
+  it("acknowledges a record whose sinks delivered, were duplicates, skipped or superseded", () => {
     const record = recordOutcome("m1", [
       routed(
         SinkOutcome.delivered("slack", receipt),
         SinkOutcome.duplicate("jira", receipt),
-        SinkOutcome.inactive("x"),
+        SinkOutcome.delivered("x", { ...receipt, noop: "skipped" }),
+        SinkOutcome.delivered("y", { ...receipt, noop: "superseded" }),
       ),
     ]);
 
     expect(record.status).toBe("delivered");
+    expect(record.events[0]?.sinks.map((s) => s.status)).toEqual(["delivered", "duplicate", "skipped", "superseded"]);
+  });
+
+  it("retries a record routed to a sink that is not configured, naming it (sink-inactive)", () => {
+    const record = recordOutcome("m1", [routed(SinkOutcome.delivered("slack", receipt), SinkOutcome.inactive("jira"))]);
+
+    expect(record.status).toBe("retry-later");
+    expect(record.reason).toContain("jira");
+    expect(record.reason).toContain("not configured");
   });
 
   it("keeps a delivery the ledger could not record as delivered, and says so", () => {
@@ -61,5 +71,20 @@ describe("the error policy", () => {
 
     expect(record.reasonCode).toBe("no-user-target");
     expect(record.reason).toBe("no-user-target: no User target; invalid-event: no uuid");
+  });
+});
+
+describe("a ledger that refuses a request as invalid", () => {
+  it("dead-letters the record as ledger-rejected instead of retrying it as 'ledger unavailable'", () => {
+    const refused = new LedgerError({ message: "ValidationException: key too long", permanent: true });
+    const record = recordOutcome("m1", [routed(SinkOutcome.ledgerUnavailable("slack", refused))]);
+
+    expect(record.status).toBe("rejected");
+    expect(record.reasonCode).toBe("ledger-rejected");
+  });
+
+  it("still retries a ledger that is only unavailable", () => {
+    const down = new LedgerError({ message: "ProvisionedThroughputExceededException" });
+    expect(recordOutcome("m1", [routed(SinkOutcome.ledgerUnavailable("slack", down))]).status).toBe("retry-later");
   });
 });

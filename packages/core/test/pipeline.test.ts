@@ -2,6 +2,7 @@ import { envelope, oktaEvent, oktaUser } from "@offboard/testkit";
 import { Effect, Layer } from "effect";
 import { describe, expect, it } from "vitest";
 import {
+  DEFAULT_POLICY,
   DeliveryLedger,
   type Employee,
   HrisDirectory,
@@ -141,11 +142,16 @@ describe("processing a batch", () => {
     expect(slack.delivered).toHaveLength(0);
   });
 
-  it("reports a routed sink that is not configured as inactive and still acknowledges", async () => {
+  it("never acknowledges an event routed to a sink that is not configured: retried as sink-inactive", async () => {
     const slack = memorySink("slack");
-    const [out] = await run([record(envelope(oktaEvent()))], { sinks: [slack] });
-    expect(out?.status).toBe("delivered");
-    expect(out?.events[0]?.sinks.find((s) => s.sink === "jira")?.status).toBe("inactive");
+    const explicit = { ...DEFAULT_POLICY };
+    const [out] = await run([record(envelope(oktaEvent()))], { sinks: [slack], settings: { policy: explicit } });
+    expect(out?.status).toBe("retry-later");
+    expect(out?.events[0]?.sinks.find((s) => s.sink === "jira")).toMatchObject({
+      status: "inactive",
+      code: "sink-inactive",
+      retryable: true,
+    });
   });
 
   it("processes the events of one user in published order, whatever order they arrive in", async () => {
@@ -319,7 +325,7 @@ describe("the HRIS cross-check", () => {
       configured: true,
       findByEmail: () => Effect.fail(new HrisError({ message: "503 from BambooHR" })),
     });
-    const [out] = await run([record(deactivateJane())], { sinks: [slack], hris });
+    const [out] = await run([record(deactivateJane())], { sinks: [memorySink("jira"), slack], hris });
     expect(out?.status).toBe("delivered");
     expect(slack.delivered[0]?.context.hris).toEqual({ _tag: "Unavailable", message: "503 from BambooHR" });
   });
@@ -327,7 +333,11 @@ describe("the HRIS cross-check", () => {
   it("says unavailable, and still delivers, when the HR system is slow", async () => {
     const slack = memorySink("slack");
     const hris = Layer.succeed(HrisDirectory, { configured: true, findByEmail: () => Effect.never });
-    const [out] = await run([record(deactivateJane())], { sinks: [slack], hris, settings: { hrisTimeoutMs: 20 } });
+    const [out] = await run([record(deactivateJane())], {
+      sinks: [memorySink("jira"), slack],
+      hris,
+      settings: { hrisTimeoutMs: 20 },
+    });
     expect(out?.status).toBe("delivered");
     expect(slack.delivered[0]?.context.hris._tag).toBe("Unavailable");
   });

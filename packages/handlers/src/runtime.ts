@@ -7,11 +7,12 @@ import {
   describeConfig,
   hrisFromConfig,
   loadConfig,
+  SINK_REGISTRY,
   SqliteLedger,
   secretTtlMs,
   sinksFromConfig,
 } from "@offboard/adapters";
-import { PipelineConfig, type PipelineServices, type Sink, sinksLayer } from "@offboard/core";
+import { PipelineConfig, type PipelineServices, queueTrust, type Sink, sinksLayer } from "@offboard/core";
 import { Effect, Layer, ManagedRuntime } from "effect";
 import { DeadLetterQueue } from "./dlq.ts";
 import { effectLogLayer, makeTelemetry, Telemetry } from "./telemetry.ts";
@@ -50,6 +51,11 @@ export const liveLayer = (options: LiveLayerOptions = {}): Layer.Layer<WorkerSer
           "OFFBOARD_LEDGER_TABLE is required here: the worker must remember deliveries across invocations (the CDK stack sets it)",
         ]);
       }
+      const sinks = sinksFromConfig(config, options.extraSinks ?? []);
+      if (sinks.length === 0) {
+        // Every routed event would be acknowledged with nowhere to go: refuse to start instead.
+        return yield* ConfigError.of([noActiveSink()]);
+      }
       const ledger =
         config.ledgerTable !== undefined
           ? DynamoDbLedger.layer({ tableName: config.ledgerTable })
@@ -60,16 +66,23 @@ export const liveLayer = (options: LiveLayerOptions = {}): Layer.Layer<WorkerSer
         dlq: dlqUrl ?? "none (rejected records are left to the queue's redrive policy)",
       });
       return Layer.mergeAll(
-        sinksLayer(sinksFromConfig(config, options.extraSinks ?? [])),
+        sinksLayer(sinks),
         hrisFromConfig(config),
         ledger,
-        PipelineConfig.layer(config.pipeline),
+        // The queue worker trusts EventBridge envelopes from Okta and offboard's own sources only.
+        PipelineConfig.layer({ ...config.pipeline, trust: queueTrust() }),
         DeadLetterQueue.layer({ url: dlqUrl, ...(options.sqs !== undefined && { client: options.sqs }) }),
         Layer.succeed(Telemetry, telemetry),
         effectLogLayer(telemetry.logger),
       );
     }),
   );
+
+/** The start-up error when no sink is active, naming the keys that would activate each. */
+const noActiveSink = (): string =>
+  `no sink is active, so the worker would have nowhere to deliver: set ${Object.values(SINK_REGISTRY)
+    .map((d) => `${d.requires.join(" and ")} (${d.name})`)
+    .join(", or ")}`;
 
 /** Runs effects needing the worker's services; rebuilds them (configuration, secrets, sinks) after a TTL. */
 export interface WorkerRuntime {
@@ -89,6 +102,8 @@ export interface WorkerRuntimeOptions {
   readonly onRefreshFailed?: (error: unknown) => void;
   /** Told when the first build failed (nothing to fall back on: the batch fails and SQS redelivers). */
   readonly onBuildFailed?: (error: unknown) => void;
+  /** Told when a run on built services fails as a whole (deadline, defect): its cause, before it is rethrown. */
+  readonly onRunFailed?: (error: unknown) => void;
 }
 
 interface Slot {
@@ -163,6 +178,9 @@ export const makeWorkerRuntime = (
           effect,
           runOptions?.signal !== undefined ? { signal: runOptions.signal } : undefined,
         );
+      } catch (error) {
+        options.onRunFailed?.(error);
+        throw error;
       } finally {
         slot.inflight -= 1;
         if (slot.retired && slot.inflight === 0) void slot.runtime.dispose();
@@ -202,6 +220,11 @@ export const lambdaRuntime = (env: Readonly<Record<string, string | undefined>> 
     onBuildFailed: (error) =>
       telemetry.logger.error("cannot start: configuration or clients failed; the batch will be redelivered", {
         error: error instanceof Error ? error.message : String(error),
+      }),
+    // Every failed invocation says why (Lambda about to time out, a defect), not only "retrying".
+    onRunFailed: (error) =>
+      telemetry.logger.error("invocation failed; every record of the batch will be redelivered", {
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
       }),
   });
 };

@@ -25,6 +25,8 @@ export const METRICS = {
   sinkDuplicate: "SinkDuplicate",
   sinkFailed: "SinkFailed",
   sinkBusy: "SinkBusy",
+  /** Routed events whose route names a sink that is not configured (no dimension: the stack alarms on it). */
+  eventsSinkInactive: "EventsSinkInactive",
   /** From Okta's `published` to the moment the event's record was settled, per routed event. */
   lag: "ProcessingLag",
 } as const;
@@ -97,6 +99,8 @@ const eventFields = (messageId: string, e: EventOutcome) => ({
   ...(e.subject !== undefined && { subject: who(e.subject) }),
   ...(e.actor !== undefined && { actor: who(e.actor) }),
   ...(e.hris !== undefined && { hris: e.hris._tag }),
+  ...(e.timeliness !== undefined && { timeliness: e.timeliness }),
+  ...(e.supersededBy !== undefined && { supersededBy: e.supersededBy.eventId ?? e.supersededBy.kind }),
   ...(e.sinks.length > 0 && { sinks: e.sinks.map(sinkSummary) }),
 });
 
@@ -110,12 +114,21 @@ export const makeTelemetry = (options: TelemetryOptions = {}): Telemetry["Servic
 
   const report = (dispositions: ReadonlyArray<Disposition>) =>
     Effect.sync(() => {
-      const counts = { routed: 0, ignored: 0, rejected: 0, deadLettered: 0, retried: 0, dlqFailed: 0 };
+      const counts = {
+        routed: 0,
+        ignored: 0,
+        rejected: 0,
+        deadLettered: 0,
+        retried: 0,
+        dlqFailed: 0,
+        sinkInactive: 0,
+      };
       const perSink = new Map<string, { delivered: number; duplicate: number; failed: number; busy: number }>();
       const at = now();
       for (const d of dispositions) {
         const settled = d.action !== "retry";
         for (const e of d.outcome.events) {
+          if (e.sinks.some((s) => s.status === "inactive")) counts.sinkInactive += 1;
           if (e.decision === "route") counts.routed += 1;
           else if (e.decision === "ignore") counts.ignored += 1;
           else counts.rejected += 1;
@@ -134,7 +147,7 @@ export const makeTelemetry = (options: TelemetryOptions = {}): Telemetry["Servic
           const fields = eventFields(d.messageId, e);
           if (e.decision === "reject") logger.warn("event rejected", fields);
           else if (e.decision === "route") {
-            if (e.sinks.some((s) => s.status === "failed" || s.status === "busy"))
+            if (e.sinks.some((s) => s.status === "failed" || s.status === "busy" || s.status === "inactive"))
               logger.warn("event not fully delivered", fields);
             else logger.info("event routed", fields);
           } else logger.info("event ignored", fields);
@@ -164,6 +177,7 @@ export const makeTelemetry = (options: TelemetryOptions = {}): Telemetry["Servic
       metrics.addMetric(METRICS.recordsDeadLettered, MetricUnit.Count, counts.deadLettered);
       metrics.addMetric(METRICS.recordsRetried, MetricUnit.Count, counts.retried);
       if (counts.dlqFailed > 0) metrics.addMetric(METRICS.deadLetterFailures, MetricUnit.Count, counts.dlqFailed);
+      if (counts.sinkInactive > 0) metrics.addMetric(METRICS.eventsSinkInactive, MetricUnit.Count, counts.sinkInactive);
       metrics.publishStoredMetrics();
       for (const [sink, c] of perSink) {
         const emit = (name: string, value: number) => {

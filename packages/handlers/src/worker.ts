@@ -6,6 +6,8 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
+import { DeliveryLedger } from "@offboard/core";
+import { Effect } from "effect";
 import { handleBatch } from "./batch.ts";
 import type { Disposition } from "./disposition.ts";
 import { WorkerError } from "./errors.ts";
@@ -205,30 +207,132 @@ export const processMessages = async (
 /** SQS's default visibility timeout, assumed when the queue's own cannot be read. */
 const DEFAULT_VISIBILITY_SECONDS = 30;
 
-/** The queue's visibility timeout in seconds (SQS's default, logged as such, when it cannot be read). */
-const queueVisibility = async (sqs: SQSClient, queueUrl: string, telemetry: Telemetry["Service"]): Promise<number> => {
-  const assumeDefault = (why: string) => {
-    telemetry.logger.warn(
-      `could not read the queue's visibility timeout (${why}); assuming ${DEFAULT_VISIBILITY_SECONDS} s, SQS's default. Set --visibility-timeout to choose it.`,
-      { queueUrl },
-    );
-    return DEFAULT_VISIBILITY_SECONDS;
-  };
-  try {
-    const out = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["VisibilityTimeout"] }),
-    );
-    const raw = out.Attributes?.VisibilityTimeout;
-    const n = Number(raw);
-    return raw !== undefined && Number.isFinite(n) ? n : assumeDefault("the queue did not say");
-  } catch (error) {
-    return assumeDefault(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+/** How often, and how long apart, start-up checks are tried before a transient problem stops the worker. */
+const START_ATTEMPTS_MS = [500, 2_000] as const;
+
+const errorText = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+/**
+ * The problem retrying cannot fix, said for an operator, or undefined for one that may pass (network,
+ * throttling, 5xx). Named by the AWS SDK's error names, never by message text.
+ */
+export const permanentAwsProblem = (error: unknown, queueUrl: string): string | undefined => {
+  const name = (error as { name?: unknown } | undefined)?.name;
+  switch (name) {
+    case "QueueDoesNotExist":
+    case "AWS.SimpleQueueService.NonExistentQueue":
+      return `queue ${queueUrl} does not exist (check --queue-url, AWS_REGION and AWS_ENDPOINT_URL)`;
+    case "CredentialsProviderError":
+      return `no AWS credentials: ${(error as Error).message} (set AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a role)`;
+    case "InvalidClientTokenId":
+    case "UnrecognizedClientException":
+    case "SignatureDoesNotMatch":
+    case "ExpiredToken":
+    case "ExpiredTokenException":
+    case "InvalidSecurity":
+      return `AWS refused the worker's credentials (${name}): ${(error as Error).message}`;
+    case "AccessDenied":
+    case "AccessDeniedException":
+    case "AWS.SimpleQueueService.AccessDenied":
+      return `the worker's credentials may not use queue ${queueUrl} (${name}): ${(error as Error).message}`;
+    case "ResourceNotFoundException":
+      return `a resource the worker needs does not exist (${name}): ${(error as Error).message} (for the ledger table: offboard ledger create-table)`;
+    case "InvalidAddress":
+    case "InvalidParameterValue":
+      return `${queueUrl} is not a usable queue URL (${name}): ${(error as Error).message}`;
+    default:
+      return undefined;
   }
 };
 
 /**
- * Runs the worker until `signal` aborts. Resolves with what it did. Throws a WorkerError when it cannot
- * start (no AWS region); every later problem is reported through `onError` and retried.
+ * Tries `check` at start-up: a permanent problem stops the worker at once, a transient one is retried
+ * a couple of times (about 2.5 s in all) and then stops it too: a worker that cannot start says why and
+ * exits, rather than retrying forever behind a "configuration loaded" line.
+ */
+const atStart = async <A>(
+  what: string,
+  check: () => Promise<A>,
+  permanent: (error: unknown) => string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<A> => {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await check();
+    } catch (error) {
+      const fatal = permanent(error);
+      if (fatal !== undefined) throw new WorkerError({ message: `cannot start: ${fatal}`, cause: error });
+      const wait = START_ATTEMPTS_MS[attempt];
+      if (wait === undefined || signal?.aborted === true) {
+        throw new WorkerError({
+          message: `cannot start: ${what} failed ${attempt + 1} times: ${errorText(error)}`,
+          cause: error,
+        });
+      }
+      await sleep(wait, signal);
+    }
+  }
+};
+
+/** The queue's visibility timeout in seconds; also proves the queue exists and the credentials work. */
+const probeQueue = async (
+  sqs: SQSClient,
+  queueUrl: string,
+  telemetry: Telemetry["Service"],
+  signal: AbortSignal | undefined,
+): Promise<number> => {
+  const out = await atStart(
+    `reading queue ${queueUrl}`,
+    () => sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["VisibilityTimeout"] })),
+    (error) => permanentAwsProblem(error, queueUrl),
+    signal,
+  );
+  const raw = out.Attributes?.VisibilityTimeout;
+  const n = Number(raw);
+  if (raw !== undefined && Number.isFinite(n)) return n;
+  telemetry.logger.warn(
+    `the queue did not say its visibility timeout; assuming ${DEFAULT_VISIBILITY_SECONDS} s, SQS's default. Set --visibility-timeout to choose it.`,
+    { queueUrl },
+  );
+  return DEFAULT_VISIBILITY_SECONDS;
+};
+
+/**
+ * Builds the services (configuration, secret, sinks, ledger) and reads the ledger once, so a bad
+ * configuration, no active sink, an unusable state directory, a missing ledger table or missing
+ * credentials stop the worker at start with the cause.
+ */
+const startServices = (runtime: WorkerRuntime, signal: AbortSignal | undefined) =>
+  atStart(
+    "building the configuration and the ledger",
+    () =>
+      runtime.run(
+        Effect.gen(function* () {
+          const ledger = yield* DeliveryLedger;
+          yield* ledger.getCase("offboard:start-up-check");
+        }),
+      ),
+    (error) => {
+      const tag = (error as { _tag?: unknown } | undefined)?._tag;
+      // A bad configuration, an unusable state directory or a ledger that refuses us will not pass by itself.
+      if (tag === "ConfigError") return (error as Error).message;
+      if (tag === "LedgerError") {
+        const e = error as { message: string; cause?: unknown; permanent?: boolean };
+        const aws = permanentAwsProblem(e.cause, "");
+        if (e.permanent === true || aws !== undefined || e.message.startsWith("cannot use state directory"))
+          return `ledger: ${e.message}`;
+      }
+      return undefined;
+    },
+    signal,
+  );
+
+/**
+ * Runs the worker until `signal` aborts. Resolves with what it did. Throws a WorkerError, naming the
+ * cause, when it cannot start (no AWS region, no credentials, no such queue, a bad configuration, no
+ * active sink, an unusable ledger) or when the queue becomes unusable for good while running; every
+ * transient problem is reported through `onError` and retried.
  */
 export const runWorker = async (options: WorkerOptions): Promise<WorkerStats> => {
   const env = options.env ?? process.env;
@@ -241,8 +345,9 @@ export const runWorker = async (options: WorkerOptions): Promise<WorkerStats> =>
     });
   });
   const telemetry = options.telemetry ?? options.layerOptions?.telemetry ?? makeTelemetry();
-  const visibilitySeconds =
-    options.visibilityTimeoutSeconds ?? (await queueVisibility(sqs, options.queueUrl, telemetry));
+  // The queue exists and the credentials work, or the worker stops here with the cause.
+  const queueVisibility = await probeQueue(sqs, options.queueUrl, telemetry, options.signal);
+  const visibilitySeconds = options.visibilityTimeoutSeconds ?? queueVisibility;
   const ownRuntime = options.runtime === undefined;
   let runtime = options.runtime;
   if (runtime === undefined) {
@@ -266,6 +371,15 @@ export const runWorker = async (options: WorkerOptions): Promise<WorkerStats> =>
     );
   }
   const batchRuntime = runtime;
+  if (ownRuntime) {
+    try {
+      await startServices(runtime, options.signal);
+    } catch (error) {
+      await runtime.dispose();
+      if (options.sqs === undefined) sqs.destroy();
+      throw error;
+    }
+  }
   const heartbeatFailed = (error: WorkerError) => {
     telemetry.logger.warn("visibility heartbeat failed", { queueUrl: options.queueUrl, error: error.message });
     options.onError?.(error);
@@ -274,7 +388,8 @@ export const runWorker = async (options: WorkerOptions): Promise<WorkerStats> =>
   const batchSize = Math.min(10, Math.max(1, options.batchSize ?? 10));
   const waitTimeSeconds = Math.min(20, Math.max(0, options.waitTimeSeconds ?? 20));
   const { signal } = options;
-  const stopped = () => signal?.aborted === true;
+  let fatal: WorkerError | undefined;
+  const stopped = () => signal?.aborted === true || fatal !== undefined;
 
   const poll = async () => {
     let errors = 0;
@@ -301,6 +416,12 @@ export const runWorker = async (options: WorkerOptions): Promise<WorkerStats> =>
         errors = 0;
       } catch (error) {
         if (stopped()) break;
+        const problem = permanentAwsProblem(error, options.queueUrl);
+        if (problem !== undefined) {
+          // The queue was deleted or the credentials revoked while running: retrying cannot help.
+          fatal = new WorkerError({ message: `stopping: ${problem}`, cause: error });
+          break;
+        }
         options.onError?.(error);
         const wait = RECEIVE_ERROR_BACKOFF_MS[Math.min(errors, RECEIVE_ERROR_BACKOFF_MS.length - 1)] ?? 5_000;
         errors += 1;
@@ -328,5 +449,6 @@ export const runWorker = async (options: WorkerOptions): Promise<WorkerStats> =>
     if (ownRuntime) await runtime.dispose();
     if (options.sqs === undefined) sqs.destroy();
   }
+  if (fatal !== undefined) throw fatal;
   return stats;
 };

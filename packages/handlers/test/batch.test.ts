@@ -1,3 +1,4 @@
+import { DEFAULT_POLICY, queueTrust } from "@offboard/core";
 import { envelope, LIFECYCLE_TYPES, oktaEvent } from "@offboard/testkit";
 import { Effect } from "effect";
 import { describe, expect, it, vi } from "vitest";
@@ -134,5 +135,52 @@ describe("toSettled", () => {
     world.slack.failNext(1);
     const dispositions = await run(world, [body(oktaEvent({ eventType: LIFECYCLE_TYPES.suspended })), "x"]);
     expect(toSettled(dispositions).map((s) => s.status)).toEqual(["rejected", "fulfilled"]);
+  });
+
+  describe("a route naming a sink that is not configured (sink-inactive)", () => {
+    // An explicit policy that sends suspensions to a "pagerduty" sink nobody configured.
+    const policy = { ...DEFAULT_POLICY, routes: { ...DEFAULT_POLICY.routes, suspended: ["pagerduty", "slack"] } };
+    const suspension = () => body(oktaEvent({ eventType: LIFECYCLE_TYPES.suspended }));
+    const receivedTimes = (world: ReturnType<typeof testWorld>, text: string, count: number) => {
+      const r = sqsRecord(text);
+      return Effect.runPromise(
+        handleBatch([
+          fromLambdaRecord({ ...r, attributes: { ...r.attributes, ApproximateReceiveCount: String(count) } }),
+        ]).pipe(Effect.provide(world.layer)),
+      );
+    };
+
+    it("is retried, never acknowledged, while the configuration may still be fixed", async () => {
+      const world = testWorld({ policy });
+      const [d] = await receivedTimes(world, suspension(), 1);
+      expect(d?.action).toBe("retry");
+      expect(d?.outcome.reason).toContain("pagerduty");
+      expect(world.slack.delivered).toHaveLength(1);
+      expect(world.dlq.sent).toHaveLength(0);
+    });
+
+    it("is dead-lettered with reason sink-inactive from its third receive", async () => {
+      const world = testWorld({ policy });
+      const [d] = await receivedTimes(world, suspension(), 3);
+      expect(d?.action).toBe("dead-lettered");
+      expect(world.dlq.sent[0]?.reason.code).toBe("sink-inactive");
+      expect(world.dlq.sent[0]?.reason.detail).toContain("pagerduty");
+    });
+  });
+
+  describe("trust in the queue worker", () => {
+    it("dead-letters a bare LogEvent sent to the queue as untrusted-shape", async () => {
+      const world = testWorld({ trust: queueTrust() });
+      const [d] = await run(world, [JSON.stringify(oktaEvent())]);
+      expect(d?.action).toBe("dead-lettered");
+      expect(world.dlq.sent[0]?.reason.code).toBe("untrusted-shape");
+      expect(world.slack.delivered).toHaveLength(0);
+    });
+
+    it("routes an envelope from Okta's partner source", async () => {
+      const world = testWorld({ trust: queueTrust() });
+      const [d] = await run(world, [body(oktaEvent())]);
+      expect(d?.action).toBe("ack");
+    });
   });
 });

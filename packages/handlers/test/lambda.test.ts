@@ -44,6 +44,21 @@ describe("the SQS worker Lambda handler", () => {
   });
 });
 
+describe("a failed invocation", () => {
+  it("tells its cause before the batch is redelivered", async () => {
+    const world = testWorld();
+    const causes: Array<string> = [];
+    const runtime = makeWorkerRuntime(() => world.layer, {
+      onRunFailed: (e) => causes.push(e instanceof Error ? e.message : String(e)),
+    });
+
+    await expect(runtime.run(Effect.die(new Error("handler defect")))).rejects.toThrow();
+
+    expect(causes).toHaveLength(1);
+    expect(causes[0]).toContain("handler defect");
+  });
+});
+
 describe("makeWorkerRuntime", () => {
   it("rebuilds its services once the refresh interval has passed", async () => {
     let clock = 0;

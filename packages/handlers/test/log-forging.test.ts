@@ -8,6 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
+import { noopSink } from "@offboard/core/testing";
 import { Effect, ManagedRuntime } from "effect";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { liveLayer } from "../src/runtime.ts";
@@ -34,7 +35,12 @@ describe("worker logs", () => {
   it("keep a hostile subject id inside a JSON string value", async () => {
     const telemetry = makeTelemetry({ logger: new Logger({ serviceName: "offboard", logLevel: "INFO" }) });
     const runtime = ManagedRuntime.make(
-      liveLayer({ env: { OFFBOARD_STATE_DIR: mkdtempSync(join(tmpdir(), "offboard-log-")) }, telemetry }),
+      // One sink, so the worker starts (it refuses to with none); the test only logs.
+      liveLayer({
+        env: { OFFBOARD_STATE_DIR: mkdtempSync(join(tmpdir(), "offboard-log-")) },
+        telemetry,
+        extraSinks: [noopSink("noop")],
+      }),
     );
     try {
       // What the pipeline logs when a case record cannot be saved (core/src/pipeline.ts).

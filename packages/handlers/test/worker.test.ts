@@ -206,23 +206,20 @@ describe("runWorker reports what it cannot do", () => {
     expect(warn.mock.calls.map(([message]) => message)).toContain("visibility heartbeat failed");
   });
 
-  it("logs that it assumes SQS's default visibility when the queue's cannot be read", async () => {
-    const telemetry = quietTelemetry();
-    const warn = vi.spyOn(telemetry.logger, "warn");
-    const controller = new AbortController();
+  it("stops at start, naming the queue, when it does not exist (it does not poll forever)", async () => {
+    const polled = vi.fn();
 
-    await runWorker({
+    const error = await runWorker({
       queueUrl: `${moto.endpoint}/123456789012/no-such-queue`,
       sqs,
       runtime: runtimeWith(gatedSink().sink, undefined),
-      telemetry,
-      signal: controller.signal,
+      telemetry: quietTelemetry(),
       waitTimeSeconds: 0,
-      onError: () => controller.abort(),
-    });
+      onError: polled,
+    }).catch((e: unknown) => e as Error);
 
-    const [message] = warn.mock.calls.find(([m]) => String(m).includes("visibility timeout")) ?? [];
-    expect(message).toContain("assuming 30 s, SQS's default");
+    expect((error as Error).message).toMatch(/^cannot start: queue .*no-such-queue does not exist/);
+    expect(polled).not.toHaveBeenCalled();
   });
 });
 
@@ -236,5 +233,42 @@ describe("truncateUtf8", () => {
 
   it("leaves a short detail as it is", () => {
     expect(truncateUtf8("slack: channel_not_found", MAX_DETAIL_BYTES)).toBe("slack: channel_not_found");
+  });
+
+  describe("start-up: a worker that cannot work says why and stops", () => {
+    const slackOnly = { SLACK_BOT_TOKEN: "xoxb-test-start", SLACK_CHANNEL_ID: "C0123456789" };
+    const failure = async (options: Partial<Parameters<typeof runWorker>[0]>) => {
+      const url = await queue();
+      const error = await runWorker({
+        queueUrl: url,
+        sqs,
+        telemetry: quietTelemetry(),
+        waitTimeSeconds: 0,
+        ...options,
+      }).then(
+        () => undefined,
+        (e: unknown) => e as { _tag?: string; message?: string },
+      );
+      return error;
+    };
+
+    it("names a queue that does not exist", async () => {
+      const e = await failure({ queueUrl: `${moto.endpoint}/123456789012/no-such-queue`, env: slackOnly });
+      expect(e?._tag).toBe("WorkerError");
+      expect(e?.message).toContain("does not exist");
+    });
+
+    it("refuses to start with no active sink, naming the keys that would activate one", async () => {
+      const e = await failure({ env: { OFFBOARD_STATE_DIR: `/tmp/offboard-worker-test-${process.pid}` } });
+      expect(e?._tag).toBe("WorkerError");
+      expect(e?.message).toContain("no sink is active");
+      expect(e?.message).toContain("SLACK_BOT_TOKEN and SLACK_CHANNEL_ID (slack)");
+    });
+
+    it("names an unusable state directory instead of retrying", async () => {
+      const e = await failure({ env: { ...slackOnly, OFFBOARD_STATE_DIR: "/proc/nope" } });
+      expect(e?._tag).toBe("WorkerError");
+      expect(e?.message).toBe("cannot start: ledger: cannot use state directory /proc/nope: no such file or directory");
+    });
   });
 });

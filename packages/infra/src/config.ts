@@ -68,6 +68,11 @@ export interface OffboardConfig {
    * Hook receiver behind a Function URL and registers it in Okta.
    */
   readonly eventHookSecretArn?: string;
+  /**
+   * Comma list of IAM principal ARNs (`*` allowed) that may send to the queue besides the rule: the role
+   * operators redrive the DLQ with, offboard's poller and event hook (context `trustedSenderArns`).
+   */
+  readonly trustedSenderArns?: string;
 }
 
 export type OffboardSource = "stream" | "poll" | "stream+poll";
@@ -106,6 +111,7 @@ const STRING_KEYS = [
   "source",
   "autoReactivateStream",
   "eventHookSecretArn",
+  "trustedSenderArns",
 ] as const;
 const NUMBER_KEYS = ["maxReceiveCount", "batchSize", "maxConcurrency", "workerTimeoutSeconds"] as const;
 const LIST_KEYS = ["oktaCustomDomains"] as const;

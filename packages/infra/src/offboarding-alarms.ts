@@ -45,6 +45,8 @@ export class OffboardingAlarms extends Construct {
   public readonly workerThrottlesAlarm: cloudwatch.Alarm;
   public readonly ruleFailedInvocationsAlarm: cloudwatch.Alarm | undefined;
   public readonly ruleDlqFailuresAlarm: cloudwatch.Alarm | undefined;
+  /** Routed events whose route names a sink that is not configured (retried, then dead-lettered). */
+  public readonly sinkInactiveAlarm: cloudwatch.Alarm;
   public readonly alarms: ReadonlyArray<cloudwatch.Alarm>;
   /** The topic notified, if any. */
   public readonly topic: sns.ITopic | undefined;
@@ -113,6 +115,18 @@ export class OffboardingAlarms extends Construct {
               "offboard: EventBridge could not even write failed events to the DLQ: events are being lost.",
             metric: ruleMetric(rule, "InvocationsFailedToBeSentToDlq"),
           });
+    this.sinkInactiveAlarm = new cloudwatch.Alarm(this, "SinkInactive", {
+      ...atLeastOne,
+      alarmDescription:
+        "offboard: routed events name a sink that is not configured (a missing or mistyped key): they are retried, then dead-lettered with reason sink-inactive. Runbook: docs/operations.md.",
+      // Published by the worker's telemetry (packages/handlers/src/telemetry.ts, METRICS.eventsSinkInactive).
+      metric: new cloudwatch.Metric({
+        namespace: DEFAULTS.powertoolsMetricsNamespace,
+        metricName: "EventsSinkInactive",
+        dimensionsMap: { service: DEFAULTS.powertoolsServiceName },
+        ...sumOverPeriod,
+      }),
+    });
     this.alarms = [
       this.deadLetterQueueAlarm,
       this.oldestMessageAlarm,
@@ -120,6 +134,7 @@ export class OffboardingAlarms extends Construct {
       this.workerThrottlesAlarm,
       ...(this.ruleFailedInvocationsAlarm !== undefined ? [this.ruleFailedInvocationsAlarm] : []),
       ...(this.ruleDlqFailuresAlarm !== undefined ? [this.ruleDlqFailuresAlarm] : []),
+      this.sinkInactiveAlarm,
     ];
 
     if (props.topic !== undefined) {

@@ -84,6 +84,10 @@ export class OffboardingStack extends Stack {
       encryption: config.queueEncryption ?? "SQS_MANAGED",
       maxReceiveCount: config.maxReceiveCount ?? DEFAULTS.maxReceiveCount,
       visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * DEFAULTS.visibilityTimeoutFactor),
+      trustedSenders: (config.trustedSenderArns ?? "")
+        .split(",")
+        .map((a) => a.trim())
+        .filter((a) => a.length > 0),
     });
     // Okta creates the partner event source when the stream is created; the bus can only follow it.
     if (this.logStream !== undefined) this.ingest.eventBus?.node.addDependency(this.logStream.customResource);

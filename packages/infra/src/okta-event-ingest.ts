@@ -5,9 +5,10 @@
  */
 
 import { OKTA_PARTNER_SOURCE_PREFIX, oktaEventPattern } from "@offboard/core";
-import { Duration, Token } from "aws-cdk-lib";
+import { Aws, Duration, Lazy, Token } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
@@ -38,6 +39,13 @@ export interface OktaEventIngestProps {
   readonly targetRetryAttempts?: number;
   /** @default 24 hours */
   readonly targetMaxEventAge?: Duration;
+  /**
+   * IAM principal ARNs (roles; `*` wildcards allowed) that may send to the queue besides the rule:
+   * offboard's own poller and event-hook roles, and the role operators redrive the DLQ with. Everyone
+   * else is denied `sqs:SendMessage` by the queue policy. More can be added with `addTrustedSender`.
+   * @default only the account's root user
+   */
+  readonly trustedSenders?: ReadonlyArray<string>;
 }
 
 type CorePattern = ReturnType<typeof oktaEventPattern>;
@@ -62,6 +70,7 @@ export class OktaEventIngest extends Construct {
   public readonly deadLetterQueue: sqs.Queue;
   public readonly encryptionKey: kms.IKey | undefined;
   public readonly maxReceiveCount: number;
+  private readonly trustedSenders: Array<string> = [];
 
   constructor(scope: Construct, id: string, props: OktaEventIngestProps) {
     super(scope, id);
@@ -125,7 +134,32 @@ export class OktaEventIngest extends Construct {
         maxEventAge: props.targetMaxEventAge ?? DEFAULTS.targetMaxEventAge,
       }),
     );
+    // Only the rule (and trusted principals) may send: a forged "Okta" envelope from anyone else with
+    // sqs:SendMessage in the account is refused by SQS itself, before the worker's trust rules.
+    this.trustedSenders.push(...(props.trustedSenders ?? []));
+    this.queue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "OnlyTheRuleAndOffboardSend",
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ["sqs:SendMessage"],
+        resources: [this.queue.queueArn],
+        conditions: {
+          ArnNotEquals: { "aws:SourceArn": this.rule.ruleArn },
+          ArnNotLike: {
+            "aws:PrincipalArn": Lazy.list({
+              produce: () => [`arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root`, ...this.trustedSenders],
+            }),
+          },
+        },
+      }),
+    );
     // With a customer key, the SqsQueue target's grantSendMessages(events.amazonaws.com) also lets EventBridge
     // use the key. The DLQ shares that key, so failed deliveries can be written to it as well.
+  }
+
+  /** Lets this principal (offboard's poller or event-hook role, an operator's redrive role) send to the queue. */
+  public addTrustedSender(principalArn: string): void {
+    this.trustedSenders.push(principalArn);
   }
 }

@@ -113,6 +113,27 @@ describe("queues", () => {
     }
   });
 
+  it("lets only the rule (and the account root) send to the queue", () => {
+    const [ruleId] = onlyResource(s.template, "AWS::Events::Rule");
+    s.template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+      Queues: [{ Ref: queueId() }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: "OnlyTheRuleAndOffboardSend",
+            Effect: "Deny",
+            Action: "sqs:SendMessage",
+            Principal: { AWS: "*" },
+            Condition: {
+              ArnNotEquals: { "aws:SourceArn": ref(ruleId) },
+              ArnNotLike: { "aws:PrincipalArn": [Match.anyValue()] },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
   it("sets the queue's visibility timeout to at least 6x the worker's timeout", () => {
     const [, fn] = onlyResource(s.template, "AWS::Lambda::EventSourceMapping");
     const worker = resourcesOfType(s.template, "AWS::Lambda::Function").find(
@@ -243,6 +264,7 @@ describe("alarms", () => {
         "ApproximateAgeOfOldestMessage",
         "ApproximateNumberOfMessagesVisible",
         "Errors",
+        "EventsSinkInactive",
         "FailedInvocations",
         "InvocationsFailedToBeSentToDlq",
         "Throttles",

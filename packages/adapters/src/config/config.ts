@@ -14,9 +14,11 @@
  * left in an environment variable cannot shadow a rotated one. For every other key the environment wins
  * and the secret fills in keys the environment does not set, so an operator can change a channel without editing the secret.
  */
-import { DEFAULT_SETTINGS, type PipelineSettings, type RoutingPolicy } from "@offboard/core";
+import { DEFAULT_SETTINGS, narrowRoutes, type PipelineSettings, type RoutingPolicy } from "@offboard/core";
 import { Effect, type Redacted, Result } from "effect";
 import { ConfigError } from "../errors.ts";
+import { jiraSink } from "../jira/definition.ts";
+import type { JiraSettings } from "../jira/settings.ts";
 import { HRIS_DEFINITION, SINK_REGISTRY } from "../registry.ts";
 import {
   DEFAULT_SECRET_TTL_MS,
@@ -29,6 +31,7 @@ import type { CommonSettings, SettingsReader, SinkRegistry } from "../sink-defin
 import { configKeys, DEFAULT_STATE_DIR, DEFAULT_TIME_ZONE } from "./keys.ts";
 import { readPolicy } from "./policy.ts";
 import { ConfigReader } from "./settings-reader.ts";
+import { unknownKeyWarnings } from "./unknown-keys.ts";
 
 /** The whole validated configuration: active sinks' and the HRIS's settings, policy, ledger, state directory. */
 export interface AppConfig {
@@ -54,6 +57,11 @@ export interface AppConfig {
   readonly stateDir: string;
   /** The Secrets Manager secret the secret keys came from (OFFBOARD_SECRET_ARN). */
   readonly secretArn?: string;
+  /**
+   * Keys with offboard's prefixes that it does not know, each with the nearest known name: a typo
+   * would otherwise leave a sink silently inactive. Shown by `describeConfig`; never a value.
+   */
+  readonly warnings?: ReadonlyArray<string>;
 }
 
 /** Where `loadConfig` reads from (the environment and the Secrets Manager secret, by default). */
@@ -114,7 +122,19 @@ export const configFromSources = (
   const common: CommonSettings = { timeZone, ...(oktaOrgUrl !== undefined ? { oktaOrgUrl } : {}) };
   const sinks = readSinks(r, registry, common);
   const hris = r.completeness(HRIS_DEFINITION.requires) ? HRIS_DEFINITION.read(r, common) : undefined;
-  const policy = readPolicy(r, Object.keys(registry));
+  // Without a policy of the operator's own, the default routes go to the active sinks only; a policy
+  // set explicitly is kept as written (a route to an inactive sink is then retried, then sink-inactive).
+  const explicitPolicy = r.has("OFFBOARD_POLICY") || r.has("OFFBOARD_POLICY_FILE");
+  const readRoutes = readPolicy(r, Object.keys(registry));
+  // With no sink active at all the defaults stay whole: `inspect` and the replay preview show where
+  // events would go (the worker refuses to start without a sink).
+  const activeNames = Object.keys(sinks);
+  const policy = explicitPolicy || activeNames.length === 0 ? readRoutes : narrowRoutes(readRoutes, activeNames);
+  const skewSeconds = r.has("OFFBOARD_MAX_CLOCK_SKEW_SECONDS")
+    ? r.int("OFFBOARD_MAX_CLOCK_SKEW_SECONDS", 0, 86_400)
+    : undefined;
+  // JIRA_KINDS says which final states need an open ticket: the user's case follows it.
+  const jiraKinds = (sinks[jiraSink.name] as JiraSettings | undefined)?.kinds;
   // Read (by loadConfig, with secretTtlMs) before the secret exists; here only a value the secret sets is checked.
   r.int("OFFBOARD_SECRET_TTL_SECONDS", 0, DEFAULT_SECRET_TTL_MS / 1000);
   const concurrency = r.has("OFFBOARD_CONCURRENCY") ? r.int("OFFBOARD_CONCURRENCY", 1, 8) : undefined;
@@ -143,7 +163,18 @@ export const configFromSources = (
     ...(concurrency !== undefined ? { concurrency } : {}),
     ...(leaseSeconds !== undefined ? { leaseMs: leaseSeconds * 1000 } : {}),
     ...(sinkTimeoutSeconds !== undefined ? { sinkTimeoutMs: sinkTimeoutSeconds * 1000 } : {}),
+    ...(skewSeconds !== undefined ? { maxClockSkewMs: skewSeconds * 1000 } : {}),
+    ...(jiraKinds !== undefined ? { ticketKinds: jiraKinds } : {}),
   };
+  const known = configKeys(registry).map((k) => k.name);
+  const warnings = [
+    ...unknownKeyWarnings(
+      Object.keys(env).filter((k) => (env[k] ?? "").trim().length > 0),
+      known,
+      "the environment",
+    ),
+    ...unknownKeyWarnings(secret.keys(), known, `secret ${env.OFFBOARD_SECRET_ARN?.trim() || "(OFFBOARD_SECRET_ARN)"}`),
+  ];
   return Result.succeed({
     sinks,
     ...(hris !== undefined ? { hris } : {}),
@@ -155,6 +186,7 @@ export const configFromSources = (
     ...(dlqUrl !== undefined ? { dlqUrl } : {}),
     stateDir: r.string("OFFBOARD_STATE_DIR") ?? DEFAULT_STATE_DIR,
     ...(secretArn !== undefined ? { secretArn } : {}),
+    warnings,
   });
 };
 

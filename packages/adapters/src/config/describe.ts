@@ -39,6 +39,7 @@ export const describeConfig = (config: AppConfig, registry: SinkRegistry = SINK_
     `ledger: ${config.ledgerTable !== undefined ? `DynamoDB table ${config.ledgerTable}` : `local, in ${config.stateDir}`}`,
   );
   if (config.secretArn !== undefined) lines.push(`secrets: from Secrets Manager ${config.secretArn}`);
+  for (const w of config.warnings ?? []) lines.push(`warning: ${w}`);
   for (const kind of LIFECYCLE_KINDS) {
     const inactive = config.policy.routes[kind].filter((s) => !active.includes(s));
     if (inactive.length > 0) {

@@ -23,6 +23,7 @@ export const CORE_CONFIG_KEYS: ReadonlyArray<ConfigKey> = [
   key("OFFBOARD_CONCURRENCY", false, "8"),
   key("OFFBOARD_LEASE_SECONDS", false, "120"),
   key("OFFBOARD_SINK_TIMEOUT_SECONDS", false, "10"),
+  key("OFFBOARD_MAX_CLOCK_SKEW_SECONDS", false, "300"),
   key("OFFBOARD_LEDGER_TABLE"),
   key("OFFBOARD_DLQ_URL"),
   key("OFFBOARD_STATE_DIR", false, DEFAULT_STATE_DIR),

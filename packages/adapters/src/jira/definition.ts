@@ -45,7 +45,7 @@ export const jiraSink: SinkDefinition<JiraSettings> = {
       name: "JIRA_KINDS",
       secret: false,
       default: DEFAULT_JIRA_KINDS.join(","),
-      description: "Comma list of lifecycle kinds that open a ticket",
+      description: "Comma list of lifecycle kinds whose final state needs an open offboarding ticket",
     },
     {
       name: "JIRA_CHECKLIST",

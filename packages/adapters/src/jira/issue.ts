@@ -231,9 +231,12 @@ export const buildJiraComment = (
   event: OffboardingEvent,
   ctx: Pick<DeliveryContext, "hris" | "receipts">,
   transition: { readonly name: string; readonly applied: boolean } | undefined,
+  /** A line that says why offboard acts now (a ticket closed because the user's state moved on). */
+  note?: string,
 ): AdfDoc =>
   withinLimit((v) => {
     const content: Array<AdfNode> = [
+      ...(note !== undefined ? [paragraph(strong(v(note)))] : []),
       paragraph(
         strong(`Okta user ${event.kind}. `),
         text(`${v(personName(event.subject))} was ${event.kind} by ${v(personName(event.actor))}.`),

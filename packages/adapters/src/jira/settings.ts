@@ -1,4 +1,4 @@
-import type { LifecycleKind } from "@offboard/core";
+import { DEFAULT_TICKET_KINDS, type LifecycleKind } from "@offboard/core";
 import type { Redacted } from "effect";
 
 /** The Jira sink's name: its key in the registry, in routing policies and in receipts. */
@@ -31,8 +31,8 @@ export interface JiraSettings {
 
 /** The Jira issue type created unless JIRA_ISSUE_TYPE says otherwise. */
 export const DEFAULT_JIRA_ISSUE_TYPE = "Task";
-/** The lifecycle kinds that open a Jira ticket unless JIRA_KINDS says otherwise. */
-export const DEFAULT_JIRA_KINDS: ReadonlyArray<LifecycleKind> = ["deactivated"];
+/** The kinds whose final state needs an open ticket: the case state machine's default (deactivated, deleted). */
+export const DEFAULT_JIRA_KINDS: ReadonlyArray<LifecycleKind> = DEFAULT_TICKET_KINDS;
 
 /** The downstream steps a Jira offboarding ticket lists when JIRA_CHECKLIST is not set. */
 export const DEFAULT_JIRA_CHECKLIST: ReadonlyArray<string> = [

@@ -1,6 +1,14 @@
-import type { DeliveryContext, OffboardingEvent, Receipt, Sink } from "@offboard/core";
-import { RECEIPT_REF, refNamesArtefact, SinkError } from "@offboard/core";
-import { Duration, Effect, Schedule } from "effect";
+import type { CaseSettings, CaseStep, DeliveryContext, OffboardingEvent, Receipt, Sink } from "@offboard/core";
+import {
+  caseStateOf,
+  DEFAULT_MAX_CLOCK_SKEW_MS,
+  RECEIPT_REF,
+  refNamesArtefact,
+  SinkError,
+  stepCase,
+  ticketOf,
+} from "@offboard/core";
+import { Clock, Duration, Effect, Schedule } from "effect";
 import type { Version3Models, Version3Parameters } from "jira.js";
 import { paced } from "../coordination/pacing.ts";
 import { duplicateGuardJql, type LazyJiraClient, makeJiraClient } from "./client.ts";
@@ -9,10 +17,12 @@ import { buildJiraComment, buildJiraIssueFields, JIRA_PROPERTY_KEY, offboardProp
 import { JIRA_SINK, type JiraSettings } from "./settings.ts";
 
 /**
- * The Jira sink: one issue per event of a configured kind (default: deactivated), guarded against
- * duplicates by an entity property carrying the Okta event uuid; follow-ups (reactivated) comment on
- * the case's issue and, when configured, transition it. Jira Cloud REST v3 through jira.js. An event
- * that arrived after a later one of the same user (`context.supersededBy`) touches no ticket.
+ * The Jira sink: the ticket side of the user's case. It carries out the case's ticket action
+ * (`context.step.ticket`, decided by the core's case state machine) and nothing else: `open` an issue
+ * (guarded against duplicates by an entity property carrying the Okta event uuid), `comment` on the
+ * case's open issue (a deletion after a deactivation), `close` it (comment, then the configured
+ * transition: the user is active again), or nothing (receipt `noop: skipped`, or `superseded` for an
+ * event older than the case's state or with a date it cannot trust). Jira Cloud REST v3 through jira.js.
  */
 
 interface SearchIssue {
@@ -210,26 +220,35 @@ const transition = (j: Jira, key: string, name: string) =>
     return true;
   });
 
-const followUp = Effect.fn("JiraSink.followUp")(function* (j: Jira, event: OffboardingEvent, ctx: DeliveryContext) {
-  const issue = ctx.case?.receipts.jira;
-  if (issue === undefined || !refNamesArtefact(issue.ref)) {
+/** Comments on the case's open issue, or closes it (transition + comment), as the case's step says. */
+const onCaseTicket = Effect.fn("JiraSink.onCaseTicket")(function* (
+  j: Jira,
+  event: OffboardingEvent,
+  ctx: DeliveryContext,
+  action: "comment" | "close",
+) {
+  const ticket = ticketOf(ctx.case, caseSettings(j.settings));
+  if (ticket === undefined || !refNamesArtefact(ticket.ref)) {
     return {
       sink: JIRA_SINK,
       ref: RECEIPT_REF.none,
-      detail: { reason: `no Jira issue on this user's case; nothing to comment on for ${event.kind}` },
+      noop: "skipped",
+      detail: { reason: `no Jira issue on this user's case; nothing to ${action} for ${event.kind}` },
     } satisfies Receipt;
   }
-  const key = issue.ref;
-  return yield* commentOn(j, key, issue, event, ctx).pipe(
+  const key = ticket.ref;
+  return yield* commentOn(j, key, ticket.url, event, ctx, action).pipe(
     // The case's issue was deleted or moved to a project we cannot see: there is no ticket any more.
     // Failing would dead-letter the record on every redrive and hold back the other sinks' follow-up.
     Effect.catchIf(
       (e) => e.code === "404",
       (e) =>
-        Effect.logWarning(`Jira case issue ${key} not found (${e.message}); nothing to comment on`).pipe(
+        Effect.logWarning(`Jira case issue ${key} not found (${e.message}); nothing to ${action}`).pipe(
           Effect.as({
             sink: JIRA_SINK,
             ref: RECEIPT_REF.none,
+            // Gone counts as done: the case stops waiting for this ticket.
+            ticket: action,
             detail: { note: `case issue ${key} not found` },
           } satisfies Receipt),
         ),
@@ -241,13 +260,14 @@ const followUp = Effect.fn("JiraSink.followUp")(function* (j: Jira, event: Offbo
 const commentOn = Effect.fnUntraced(function* (
   j: Jira,
   key: string,
-  issue: Receipt,
+  url: string | undefined,
   event: OffboardingEvent,
   ctx: DeliveryContext,
+  action: "comment" | "close",
 ) {
   // Transition first (repeating it is harmless: it is simply no longer offered), comment last.
   const name = j.settings.reactivateTransition;
-  const applied = name !== undefined && event.kind === "reactivated" ? yield* transition(j, key, name) : undefined;
+  const applied = name !== undefined && action === "close" ? yield* transition(j, key, name) : undefined;
   // Exactly once: each try first looks for the comment an earlier try (or attempt) may have made (it
   // names this Okta event); comments are read back consistently, unlike the issue search.
   const comment = yield* retrying(
@@ -265,6 +285,7 @@ const commentOn = Effect.fnUntraced(function* (
             event,
             ctx,
             name !== undefined && applied !== undefined ? { name, applied } : undefined,
+            closingNote(event, ctx, action),
           ) as unknown as Version3Models.Document,
         }),
       );
@@ -274,7 +295,8 @@ const commentOn = Effect.fnUntraced(function* (
   return {
     sink: JIRA_SINK,
     ref: key,
-    url: issue.url ?? j.browse(key),
+    url: url ?? j.browse(key),
+    ticket: action,
     detail: {
       ...(typeof comment.id === "string" && { comment: comment.id }),
       ...(comment.adopted && { adopted: "comment found made by an earlier attempt" }),
@@ -282,6 +304,66 @@ const commentOn = Effect.fnUntraced(function* (
     },
   } satisfies Receipt;
 });
+
+/** Why a ticket is closed by an event that is not the user's latest (the state moved on meanwhile). */
+const closingNote = (event: OffboardingEvent, ctx: DeliveryContext, action: "comment" | "close") => {
+  const head = ctx.step?.after.head;
+  if (action !== "close" || head === undefined || head.eventId === event.id) return undefined;
+  return `Closed by offboard: Okta's latest event for this user is ${head.kind} (${new Date(head.at).toISOString()}); no offboarding ticket is needed now.`;
+};
+
+/** The case settings the Jira kinds imply (JIRA_KINDS: the kinds whose final state needs a ticket). */
+const caseSettings = (settings: JiraSettings): CaseSettings => ({
+  ticketKinds: settings.kinds,
+  maxClockSkewMs: DEFAULT_MAX_CLOCK_SKEW_MS,
+});
+
+/** The step for a context built without one (a caller outside the pipeline): placed against the case now. */
+const stepOf = (event: OffboardingEvent, ctx: DeliveryContext, settings: JiraSettings) =>
+  Effect.map(Clock.currentTimeMillis, (now) =>
+    stepCase(
+      caseStateOf(ctx.case, now, caseSettings(settings)),
+      { id: event.id, kind: event.kind, published: event.occurredAt },
+      now,
+      caseSettings(settings),
+    ),
+  );
+
+/** The receipt when the case's ticket needs nothing: superseded (the event cannot move the case) or skipped. */
+const noChange = (event: OffboardingEvent, ctx: DeliveryContext, step: CaseStep | undefined): Receipt => {
+  const later = ctx.supersededBy;
+  if (
+    step === undefined ||
+    step.timeliness === "history" ||
+    step.timeliness === "future" ||
+    step.timeliness === "undated"
+  ) {
+    const reason =
+      later !== undefined
+        ? `arrived after the user was ${later.kind} at ${later.occurredAt}; no Jira change for this ${event.kind}`
+        : step?.timeliness === "history"
+          ? `older than the user's case; no Jira change for this ${event.kind}`
+          : `published ${event.occurredAt}, which cannot be placed in time; no Jira change for this ${event.kind}`;
+    return {
+      sink: JIRA_SINK,
+      ref: RECEIPT_REF.superseded,
+      noop: "superseded",
+      detail: { reason, ...(later?.eventId !== undefined && { laterEvent: later.eventId }) },
+    };
+  }
+  const state = step.after.head?.kind ?? event.kind;
+  return {
+    sink: JIRA_SINK,
+    ref: RECEIPT_REF.skipped,
+    noop: "skipped",
+    detail: {
+      reason:
+        step.after.ticket === "open"
+          ? `the case's ticket is already open for a ${state} user`
+          : `a ${state} user needs no offboarding ticket (JIRA_KINDS)`,
+    },
+  };
+};
 
 /** Builds the Jira sink (name "jira") from its settings. */
 export const makeJiraSink = (settings: JiraSettings): Sink => {
@@ -291,31 +373,22 @@ export const makeJiraSink = (settings: JiraSettings): Sink => {
     settings,
     browse: (key) => `${base}/browse/${encodeURIComponent(key)}`,
   };
-  const kinds = new Set(settings.kinds);
-
   const deliver = Effect.fn("JiraSink.deliver")(function* (event: OffboardingEvent, ctx: DeliveryContext) {
-    const later = ctx.supersededBy;
-    if (later !== undefined) {
-      // The user's state moved on before this event arrived (a deactivation after the reactivation that
-      // undid it): no offboarding ticket, no comment or transition on the case's ticket.
-      return {
-        sink: JIRA_SINK,
-        ref: RECEIPT_REF.superseded,
-        detail: {
-          reason: `arrived after the user was ${later.kind} at ${later.occurredAt}; no Jira change for this ${event.kind}`,
-          ...(later.eventId !== undefined && { laterEvent: later.eventId }),
-        },
-      } satisfies Receipt;
+    // A context built outside the pipeline (no step): an event it marks as superseded changes nothing;
+    // otherwise the step is worked out from the case it carries, as the pipeline would.
+    if (ctx.step === undefined && ctx.supersededBy !== undefined) return noChange(event, ctx, undefined);
+    const step = ctx.step ?? (yield* stepOf(event, ctx, settings));
+    switch (step.ticket) {
+      case "open": {
+        const opened = yield* openIssue(j, event, ctx);
+        return { ...opened, ticket: "open" } satisfies Receipt;
+      }
+      case "comment":
+      case "close":
+        return yield* onCaseTicket(j, event, ctx, step.ticket);
+      case "none":
+        return noChange(event, ctx, step);
     }
-    if (ctx.followUp) return yield* followUp(j, event, ctx);
-    if (!kinds.has(event.kind)) {
-      return {
-        sink: JIRA_SINK,
-        ref: RECEIPT_REF.skipped,
-        detail: { reason: `${event.kind} is not in the Jira kinds (${[...kinds].join(", ") || "none"})` },
-      } satisfies Receipt;
-    }
-    return yield* openIssue(j, event, ctx);
   });
 
   return { name: JIRA_SINK, deliver };

@@ -51,8 +51,10 @@ import { Clock, Duration, Effect, Layer } from "effect";
  * the one-item-per-(event, sink) layout of offboard 0.1 (`pk = delivery#E`) are not read: drain the queue
  * before upgrading (docs/operations.md).
  *
- * Every failure (throttling, network, missing table) is a LedgerError, which the core treats as
- * transient: the record is redelivered later and nothing is delivered without a claim.
+ * Every failure is a LedgerError. Throttling, network and 5xx are transient (the record is redelivered
+ * later; nothing is delivered without a claim). A request DynamoDB refuses as invalid
+ * (ValidationException: a key too long, an item too large) would be refused again: it is marked
+ * `permanent`, and the core dead-letters the record with its reason instead of retrying it.
  */
 
 export interface DynamoDbLedgerOptions {
@@ -76,10 +78,14 @@ const errorMessage = (cause: unknown): string =>
 
 const isConditionFailure = (cause: unknown) => errorName(cause) === "ConditionalCheckFailedException";
 
+/** DynamoDB errors that a retry of the same request cannot fix. */
+const PERMANENT: ReadonlySet<string> = new Set(["ValidationException", "SerializationException"]);
+
 const ledgerError = (action: string, tableName: string) => (cause: unknown) =>
   new LedgerError({
     message: `DynamoDB ${action} on table ${tableName} failed: ${errorName(cause)}: ${errorMessage(cause)}`,
     cause,
+    ...(PERMANENT.has(errorName(cause)) && { permanent: true }),
   });
 
 /** The one item per event that holds every sink's claim and receipt. */

@@ -1,6 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import {
   type CaseRecord,
   type Claim,
@@ -11,6 +9,7 @@ import {
 } from "@offboard/core";
 import type BetterSqlite3 from "better-sqlite3";
 import { Clock, Effect, Layer, type Scope } from "effect";
+import { prepareDirOf, StateDirError } from "./state-dir.ts";
 
 /**
  * The delivery ledger in a local SQLite file, for `offboard replay` and `offboard worker` on one machine.
@@ -288,7 +287,8 @@ const openDatabase = Effect.fn("SqliteLedger.open")(function* (options: SqliteLe
   });
   return yield* Effect.try({
     try: () => {
-      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+      // Checked and created without recursive mkdir: one named error for an unusable directory.
+      if (path !== ":memory:") prepareDirOf(path);
       const db = new Database(path, { timeout: options.busyTimeoutMs ?? 5_000 });
       try {
         if (path !== ":memory:") db.pragma("journal_mode = WAL");
@@ -300,7 +300,10 @@ const openDatabase = Effect.fn("SqliteLedger.open")(function* (options: SqliteLe
         throw e;
       }
     },
-    catch: (cause) => ledgerError(`cannot open the SQLite ledger at ${path}`, cause),
+    catch: (cause) =>
+      cause instanceof StateDirError
+        ? new LedgerError({ message: cause.message, cause })
+        : ledgerError(`cannot open the SQLite ledger at ${path}`, cause),
   });
 });
 

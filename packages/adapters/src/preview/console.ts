@@ -1,6 +1,7 @@
 import type { Writable } from "node:stream";
 import {
   clipText,
+  DEFAULT_TICKET_KINDS,
   type DeliveryContext,
   hrisLine,
   type LifecycleKind,
@@ -255,15 +256,19 @@ export const consolePreviewSink = (options: ConsolePreviewOptions = {}): Sink =>
   const out = options.out ?? process.stdout;
   const color = options.color ?? (out as { isTTY?: boolean }).isTTY === true;
   const checklist = options.checklist ?? DEFAULT_PREVIEW_CHECKLIST;
-  const ticketKinds: ReadonlySet<LifecycleKind> = new Set(options.ticketKinds ?? ["deactivated"]);
+  const ticketKinds: ReadonlySet<LifecycleKind> = new Set(options.ticketKinds ?? DEFAULT_TICKET_KINDS);
   return {
     name: "console",
     deliver: (event, context) =>
       Effect.gen(function* () {
         let text = renderSlackPreview(event, context, color);
-        // Like the Jira sink: no ticket for a follow-up, nor for an event a later one superseded.
-        if (ticketKinds.has(event.kind) && !context.followUp && context.supersededBy === undefined)
-          text += renderJiraPreview(event, context, checklist, color);
+        // Like the Jira sink: a ticket only when the user's case opens one (without a case step, for a
+        // ticket kind that is neither a follow-up nor superseded).
+        const opens =
+          context.step !== undefined
+            ? context.step.ticket === "open"
+            : ticketKinds.has(event.kind) && !context.followUp && context.supersededBy === undefined;
+        if (opens) text += renderJiraPreview(event, context, checklist, color);
         yield* write(out, `${text}\n`);
         return { sink: "console", ref: event.id } satisfies Receipt;
       }),

@@ -258,6 +258,21 @@ export const supersededText = (later: Superseded): string =>
     later.eventId !== undefined ? ` (event \`${safe(later.eventId, 100)}\`)` : ""
   }; this alert is history, not the user's current state.`;
 
+/** The warning for an event whose `published` cannot be trusted (too far in the future, or not a date). */
+export const untrustedDateText = (event: OffboardingEvent): string =>
+  `:warning: *Date not trusted*: Okta's event says it happened at ${isoOrAsSent(event.occurredAt)}, ${
+    Number.isNaN(Date.parse(event.occurredAt)) ? "which is not a date" : "later than offboard's clock allows"
+  }; shown for the record, it does not change this user's case.`;
+
+/** True when the case could not place the event in time (future-dated beyond the clock skew, or undated). */
+const dateUntrusted = (ctx: Pick<DeliveryContext, "step">): boolean =>
+  ctx.step?.timeliness === "future" || ctx.step?.timeliness === "undated";
+
+const warningBlock = (text: string): SlackBlock => ({
+  type: "section",
+  text: { type: "mrkdwn", text: clipMrkdwn(text, SLACK_LIMITS.text) },
+});
+
 const supersededBlock = (later: Superseded): SlackBlock => ({
   type: "section",
   text: { type: "mrkdwn", text: clipMrkdwn(supersededText(later), SLACK_LIMITS.text) },
@@ -304,9 +319,19 @@ const eventFields = (
  * The notification fallback: one line of text, escaped like the blocks. An out-of-order event says
  * so up front: "Okta user deactivated (arrived late; since reactivated): …".
  */
-export const fallbackText = (event: OffboardingEvent, from?: LifecycleKind, supersededBy?: Superseded): string => {
+export const fallbackText = (
+  event: OffboardingEvent,
+  from?: LifecycleKind,
+  supersededBy?: Superseded,
+  untrustedDate = false,
+): string => {
   const what = from === undefined ? event.kind : `${from} → ${event.kind}`;
-  const late = supersededBy !== undefined ? ` (arrived late; since ${supersededBy.kind})` : "";
+  const late =
+    supersededBy !== undefined
+      ? ` (arrived late; since ${supersededBy.kind})`
+      : untrustedDate
+        ? " (date not trusted; case unchanged)"
+        : "";
   return clipMrkdwn(
     `Okta user ${what}${late}: ${safe(personLabel(event.subject), 300)} by ${safe(personLabel(event.actor), 300)}`,
     SLACK_LIMITS.fallback,
@@ -319,13 +344,14 @@ export const fallbackText = (event: OffboardingEvent, from?: LifecycleKind, supe
  */
 export const buildSlackAlert = (
   event: OffboardingEvent,
-  ctx: Pick<DeliveryContext, "hris" | "receipts" | "case" | "supersededBy">,
+  ctx: Pick<DeliveryContext, "hris" | "receipts" | "case" | "supersededBy" | "step">,
   settings: SlackMessageSettings,
 ): SlackAlert => ({
-  text: fallbackText(event, undefined, ctx.supersededBy),
+  text: fallbackText(event, undefined, ctx.supersededBy, dateUntrusted(ctx)),
   blocks: [
     headerBlock(headerText(event.kind)),
     ...(ctx.supersededBy !== undefined ? [supersededBlock(ctx.supersededBy)] : []),
+    ...(dateUntrusted(ctx) ? [warningBlock(untrustedDateText(event))] : []),
     { type: "section", fields: eventFields(event, ctx, settings) },
     contextLine(event.id, event.transactionId, event.subject.id, settings),
   ],
@@ -337,11 +363,12 @@ export const buildSlackAlert = (
  */
 export const buildPlainAlert = (
   event: OffboardingEvent,
-  ctx: Pick<DeliveryContext, "hris" | "receipts" | "case" | "supersededBy">,
+  ctx: Pick<DeliveryContext, "hris" | "receipts" | "case" | "supersededBy" | "step">,
   settings: SlackMessageSettings,
 ): string => {
   const lines = [`*${headerText(event.kind)}*`];
   if (ctx.supersededBy !== undefined) lines.push(supersededText(ctx.supersededBy));
+  if (dateUntrusted(ctx)) lines.push(untrustedDateText(event));
   for (const f of eventFields(event, ctx, settings)) lines.push(f.text.replace("\n", ": ").replace(/\n/g, " "));
   lines.push(`Okta event \`${safe(event.id, 100)}\``);
   return clipMrkdwn(lines.join("\n"), SLACK_LIMITS.text);

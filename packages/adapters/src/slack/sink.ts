@@ -528,7 +528,9 @@ export const makeSlackSink = (settings: SlackSettings): Sink => {
     // alone: it shows a later state than this event. The reply still goes to the thread.
     // A case opened in a burst digest: the digest is not rewritten as one user's case; it marks the user.
     const digestKey = original?.detail?.digest;
-    const superseded = ctx.supersededBy !== undefined;
+    // An event whose date cannot be trusted does not change the case either.
+    const superseded =
+      ctx.supersededBy !== undefined || ctx.step?.timeliness === "future" || ctx.step?.timeliness === "undated";
     const update = buildCaseUpdate(snapshot, event, ctx, settings);
     const updated: OriginalUpdate =
       digestKey !== undefined

@@ -71,19 +71,49 @@ describe("loadConfig", () => {
     const config = await load(fullEnv());
     expect(sinkSettings(config, slackSink)).toMatchObject({ timeZone: "UTC", oktaOrgUrl: "https://acme.okta.com" });
     expect(sinkSettings(config, slackSink)?.apiUrl).toBeUndefined();
-    expect(sinkSettings(config, jiraSink)).toMatchObject({ issueType: "Task", kinds: ["deactivated"], labels: [] });
+    expect(sinkSettings(config, jiraSink)).toMatchObject({
+      issueType: "Task",
+      kinds: ["deactivated", "deleted"],
+      labels: [],
+    });
+    expect(config.pipeline.ticketKinds).toEqual(["deactivated", "deleted"]);
     expect(sinkSettings(config, jiraSink)?.checklist).toEqual(DEFAULT_JIRA_CHECKLIST);
     expect(hrisSettings(config, bambooHrDirectory)).toMatchObject({ cacheTtlMs: 300_000 });
     expect(config.stateDir).toBe(".offboard");
     expect(config.policy).toEqual(DEFAULT_POLICY);
   });
 
-  it("activates nothing and still loads when no sink is configured", async () => {
+  it("activates nothing and still loads when no sink is configured (the default routes stay whole)", async () => {
     const config = await load({});
     expect(sinkSettings(config, slackSink)).toBeUndefined();
     expect(sinkSettings(config, jiraSink)).toBeUndefined();
     expect(hrisSettings(config, bambooHrDirectory)).toBeUndefined();
     expect(config.pipeline.policy).toEqual(DEFAULT_POLICY);
+  });
+
+  it("narrows the default routes to the active sinks, and keeps an explicit policy as written", async () => {
+    const slackOnly = await load(slackEnv());
+    expect(slackOnly.policy.routes.deactivated).toEqual(["slack"]);
+    const explicit = await load({
+      ...slackEnv(),
+      OFFBOARD_POLICY: JSON.stringify({ routes: { deleted: ["jira", "slack"] } }),
+    });
+    expect(explicit.policy.routes.deleted).toEqual(["jira", "slack"]);
+  });
+
+  it("reads OFFBOARD_MAX_CLOCK_SKEW_SECONDS into the pipeline settings", async () => {
+    const config = await load({ ...slackEnv(), OFFBOARD_MAX_CLOCK_SKEW_SECONDS: "60" });
+    expect(config.pipeline.maxClockSkewMs).toBe(60_000);
+  });
+
+  it("warns about an unknown key with offboard's prefix, naming the nearest known one, and never its value", async () => {
+    const config = await load({ ...slackEnv(), SLACK_BOT_TOKN: "xoxb-typo-value" });
+    const lines = describeConfig(config);
+    const warning = lines.find((l) => l.includes("SLACK_BOT_TOKN"));
+    expect(warning).toBe(
+      "warning: unknown key SLACK_BOT_TOKN in the environment: did you mean SLACK_BOT_TOKEN? (it is ignored; known keys are listed in docs/configuration.md)",
+    );
+    expect(lines.join("\n")).not.toContain("xoxb-typo-value");
   });
 
   it("treats blank values as unset", async () => {
@@ -334,7 +364,11 @@ describe("describeConfig", () => {
       "jira: inactive (set JIRA_BASE_URL, JIRA_EMAIL, JIRA_API_TOKEN and JIRA_PROJECT_KEY to enable)",
     );
     expect(lines).toContain("hris: off (set BAMBOOHR_COMPANY_DOMAIN and BAMBOOHR_API_KEY to enable)");
-    expect(lines).toContain("warning: deactivated events route to jira, which is not active");
+    // The default routes use only the active sinks: nothing to warn about.
+    expect(lines.filter((l) => l.startsWith("warning:"))).toEqual([]);
+    expect(lines).toContain(
+      "routes: suspended → slack, unsuspended → slack, deactivated → slack, reactivated → slack, deleted → slack",
+    );
   });
 
   it("describes a configuration built by hand", () => {

@@ -1,3 +1,4 @@
+import { caseStateOf, EMPTY_CASE, stepCase } from "@offboard/core";
 import { type Loopback, type RecordedRequest, type Reply, startLoopback } from "@offboard/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildJiraIssueFields, jiraSummary } from "../../src/jira/issue.ts";
@@ -124,6 +125,7 @@ describe("a deactivation", () => {
       ref: "IT-42",
       url: `${jira.url}/browse/IT-42`,
       detail: { id: "10042" },
+      ticket: "open",
     });
   });
 
@@ -244,7 +246,7 @@ describe("a deactivation", () => {
     expect(jiraSummary(event).endsWith("…: Okta user deactivated")).toBe(true);
   });
 
-  it("is skipped for kinds that do not open a ticket", async () => {
+  it("is skipped, with no Jira call, for a state that needs no ticket", async () => {
     const sink = makeJiraSink(jiraSettings(jira.url, { kinds: ["deactivated"] }));
     const event = offboardingEvent({ kind: "suspended", eventType: "user.lifecycle.suspend" });
 
@@ -280,6 +282,7 @@ describe("a reactivation", () => {
       sink: "jira",
       ref: "IT-7",
       url: "https://acme.atlassian.net/browse/IT-7",
+      ticket: "close",
       detail: { comment: "10050", transition: "reopen" },
     });
   });
@@ -375,6 +378,8 @@ describe("a reactivation", () => {
       expect(result._tag === "Success" && result.success).toEqual({
         sink: "jira",
         ref: "none",
+        // Gone counts as closed: the case stops waiting for it.
+        ticket: "close",
         detail: { note: "case issue IT-7 not found" },
       });
     },
@@ -387,7 +392,59 @@ describe("a reactivation", () => {
     const result = await run(sink.deliver(event, deliveryContext(event, { followUp: true, case: undefined })));
 
     expect(routes()).toEqual([]);
-    expect(result._tag === "Success" && result.success.ref).toBe("none");
+    expect(result._tag === "Success" && result.success).toMatchObject({ ref: "skipped", noop: "skipped" });
+  });
+});
+
+describe("the case's ticket actions", () => {
+  const deletion = () =>
+    offboardingEvent({
+      kind: "deleted",
+      eventType: "user.lifecycle.delete.initiated",
+      occurredAt: "2026-11-04T10:00:00.000Z",
+    });
+  const NOW = Date.parse("2026-11-05T00:00:00.000Z");
+
+  it("opens the ticket for a deletion when the case has none (the deactivation arrived later or never)", async () => {
+    const sink = makeJiraSink(jiraSettings(jira.url));
+    const event = deletion();
+    const step = stepCase(EMPTY_CASE, { id: event.id, kind: event.kind, published: event.occurredAt }, NOW);
+
+    const result = await run(sink.deliver(event, { ...deliveryContext(event), step }));
+
+    expect(step.ticket).toBe("open");
+    expect(routes()).toEqual(["POST /rest/api/3/search/jql", "POST /rest/api/3/issue"]);
+    expect(result._tag === "Success" && result.success).toMatchObject({ ref: "IT-42", ticket: "open" });
+  });
+
+  it("comments on the open ticket for a deletion after the deactivation, without a transition", async () => {
+    const sink = makeJiraSink(jiraSettings(jira.url, { reactivateTransition: "Reopen" }));
+    const event = deletion();
+    const open = openCase(
+      { jira: { sink: "jira", ref: "IT-7", url: "https://acme.atlassian.net/browse/IT-7" } },
+      { lastEventId: "5e1b7a3c-0000-11ef-9a1b-0242ac120002" },
+    );
+    const step = stepCase(caseStateOf(open, NOW), { id: event.id, kind: event.kind, published: event.occurredAt }, NOW);
+
+    const result = await run(sink.deliver(event, { ...deliveryContext(event, { case: open }), step }));
+
+    expect(step.ticket).toBe("comment");
+    // Looks for a comment an earlier attempt made (none), then comments.
+    expect(routes()).toEqual(["GET /rest/api/3/issue/IT-7/comment", "POST /rest/api/3/issue/IT-7/comment"]);
+    expect(JSON.stringify(jsonOf(1))).toContain("Okta user deleted. ");
+    expect(result._tag === "Success" && result.success).toMatchObject({ ref: "IT-7", ticket: "comment" });
+  });
+
+  it("makes no Jira call for an event dated beyond the clock skew, and says superseded", async () => {
+    const sink = makeJiraSink(jiraSettings(jira.url));
+    const event = offboardingEvent({ occurredAt: "2999-01-01T00:00:00.000Z" });
+    const step = stepCase(EMPTY_CASE, { id: event.id, kind: event.kind, published: event.occurredAt }, NOW);
+
+    const result = await run(sink.deliver(event, { ...deliveryContext(event), step }));
+
+    expect(step.timeliness).toBe("future");
+    expect(routes()).toEqual([]);
+    expect(result._tag === "Success" && result.success).toMatchObject({ ref: "superseded", noop: "superseded" });
   });
 });
 

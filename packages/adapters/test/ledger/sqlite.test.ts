@@ -155,7 +155,7 @@ describe("SqliteLedger on a shared file", () => {
     expect(error.message).toContain("newer than this offboard understands");
   });
 
-  it("fails with a LedgerError naming the path when the file cannot be created", async () => {
+  it("fails with a one-line LedgerError naming the state directory when it cannot be used", async () => {
     const blocker = join(root, "not-a-dir");
     writeFileSync(blocker, "a file where the state directory should be");
     const error = await Effect.runPromise(
@@ -167,6 +167,6 @@ describe("SqliteLedger on a shared file", () => {
       ),
     );
     expect(error._tag).toBe("LedgerError");
-    expect(error.message).toContain(join(blocker, "ledger.sqlite"));
+    expect(error.message).toBe(`cannot use state directory ${blocker}: exists and is not a directory`);
   });
 });

@@ -1,3 +1,4 @@
+import { EMPTY_CASE, stepCase } from "@offboard/core";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -164,6 +165,34 @@ describe("an event that arrived after a later one", () => {
 
     expect(JSON.stringify(alert)).not.toContain("Arrived late");
     expect(alert.text).not.toContain("arrived late");
+  });
+});
+
+describe("an event whose date cannot be trusted", () => {
+  const NOW = Date.parse("2026-11-05T00:00:00.000Z");
+
+  it("warns under the header and in the notification text that the case is unchanged", () => {
+    const event = offboardingEvent({ kind: "unsuspended", occurredAt: "2999-01-01T00:00:00.000Z" });
+    const step = stepCase(EMPTY_CASE, { id: event.id, kind: event.kind, published: event.occurredAt }, NOW);
+    const alert = buildSlackAlert(event, { ...deliveryContext(event), step }, { timeZone: "UTC" });
+
+    expect(step.timeliness).toBe("future");
+    expect(alert.blocks[1]).toEqual({
+      type: "section",
+      text: {
+        type: "mrkdwn",
+        text: ":warning: *Date not trusted*: Okta's event says it happened at 2999-01-01T00:00:00.000Z, later than offboard's clock allows; shown for the record, it does not change this user's case.",
+      },
+    });
+    expect(alert.text).toContain("(date not trusted; case unchanged)");
+  });
+
+  it("is not mentioned for an event placed in time", () => {
+    const event = offboardingEvent();
+    const step = stepCase(EMPTY_CASE, { id: event.id, kind: event.kind, published: event.occurredAt }, NOW);
+    const alert = buildSlackAlert(event, { ...deliveryContext(event), step }, { timeZone: "UTC" });
+
+    expect(JSON.stringify(alert)).not.toContain("Date not trusted");
   });
 });
 

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import type { Writable } from "node:stream";
 import {
   type AppConfig,
+  activeSinkNames,
   ConfigError,
   consolePreviewSink,
   DEFAULT_JIRA_CHECKLIST,
@@ -39,6 +40,7 @@ import {
   type InputRecord,
   LIFECYCLE_KINDS,
   type LifecycleKind,
+  narrowRoutes,
   PipelineConfig,
   processBatch,
   type RecordOutcome,
@@ -52,7 +54,15 @@ import { type ReplaySummary, summaryTable } from "./replay.ts";
 
 // ── A delivery session: the replay pipeline, fed record by record ─────────────────────────────────
 
-type SinkCounts = { delivered: number; duplicate: number; failed: number; busy: number; inactive: number };
+type SinkCounts = {
+  delivered: number;
+  duplicate: number;
+  skipped: number;
+  superseded: number;
+  failed: number;
+  busy: number;
+  inactive: number;
+};
 
 export interface DeliverySessionOptions {
   readonly config: AppConfig;
@@ -94,8 +104,9 @@ export const openDeliverySession = (o: DeliverySessionOptions): DeliverySession 
     );
   }
   const sinks = sinksFromConfig(config, local);
+  // Like replay: route to what is there, the active sinks and the local ones.
   const policy = withLocalSinks(
-    config.policy,
+    narrowRoutes(config.policy, activeSinkNames(config)),
     local.map((s) => s.name),
   );
   const runtime = ManagedRuntime.make(
@@ -111,7 +122,15 @@ export const openDeliverySession = (o: DeliverySessionOptions): DeliverySession 
     ),
   );
   const counts = new Map<string, SinkCounts>();
-  const zero = (): SinkCounts => ({ delivered: 0, duplicate: 0, failed: 0, busy: 0, inactive: 0 });
+  const zero = (): SinkCounts => ({
+    delivered: 0,
+    duplicate: 0,
+    skipped: 0,
+    superseded: 0,
+    failed: 0,
+    busy: 0,
+    inactive: 0,
+  });
   for (const s of sinks) counts.set(s.name, zero());
   const totals = { records: 0, events: 0, routed: 0, ignored: 0, rejected: 0, rejectedRecords: 0, retryLater: 0 };
   const rejectedFile = join(config.stateDir, "rejected.jsonl");

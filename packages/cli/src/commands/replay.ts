@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Writable } from "node:stream";
 import {
   type AppConfig,
+  activeSinkNames,
   consolePreviewSink,
   DEFAULT_JIRA_CHECKLIST,
   DEFAULT_JIRA_KINDS,
@@ -11,7 +12,9 @@ import {
   jiraSink,
   KNOWN_SINKS,
   outboxSink,
+  prepareStateDir,
   SqliteLedger,
+  StateDirError,
   sinkSettings,
   sinksFromConfig,
 } from "@offboard/adapters";
@@ -21,6 +24,7 @@ import {
   type InputRecord,
   LIFECYCLE_KINDS,
   type LifecycleKind,
+  narrowRoutes,
   PipelineConfig,
   processBatch,
   type RecordOutcome,
@@ -56,10 +60,24 @@ export interface ReplayOptions {
 interface SinkCounts {
   delivered: number;
   duplicate: number;
+  /** The sink had nothing to do for the user's case (no ticket to open or close). */
+  skipped: number;
+  /** The event was older than the user's case (or undatable): the sink left the case alone. */
+  superseded: number;
   failed: number;
   busy: number;
   inactive: number;
 }
+
+const zeroCounts = (): SinkCounts => ({
+  delivered: 0,
+  duplicate: 0,
+  skipped: 0,
+  superseded: 0,
+  failed: 0,
+  busy: 0,
+  inactive: 0,
+});
 
 export interface ReplaySummary {
   readonly records: number;
@@ -88,11 +106,11 @@ export const summaryTable = (s: ReplaySummary): string => {
     `records ${s.records}, events ${s.events}: routed ${s.routed}, ignored ${s.ignored}, rejected ${s.rejected}` +
       (s.retryLater > 0 ? `, to retry ${s.retryLater}` : ""),
     "",
-    `${pad("sink", 10)}${pad("delivered", 11)}${pad("duplicate", 11)}${pad("failed", 8)}${pad("busy", 6)}inactive`,
+    `${pad("sink", 10)}${pad("delivered", 11)}${pad("duplicate", 11)}${pad("skipped", 9)}${pad("superseded", 12)}${pad("failed", 8)}${pad("busy", 6)}inactive`,
   ];
   for (const [name, c] of s.sinks) {
     lines.push(
-      `${pad(name, 10)}${pad(c.delivered, 11)}${pad(c.duplicate, 11)}${pad(c.failed, 8)}${pad(c.busy, 6)}${c.inactive}`,
+      `${pad(name, 10)}${pad(c.delivered, 11)}${pad(c.duplicate, 11)}${pad(c.skipped, 9)}${pad(c.superseded, 12)}${pad(c.failed, 8)}${pad(c.busy, 6)}${c.inactive}`,
     );
   }
   return lines.join("\n");
@@ -121,8 +139,15 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
   async function* allRecords(): AsyncGenerator<CliRecord> {
     for (const input of inputs) yield* input.records;
   }
-  // Personal data: the directory 0700, its files 0600 (docs/security.md).
-  preparePrivateStateDir(config.stateDir);
+  try {
+    prepareStateDir(config.stateDir);
+    // Personal data: the directory 0700, its files 0600 (docs/security.md).
+    preparePrivateStateDir(config.stateDir);
+  } catch (e) {
+    // One line, exit 2: `cannot use state directory …: permission denied`.
+    if (e instanceof StateDirError) throw new UsageError(e.message);
+    throw e;
+  }
 
   const local = [outboxSink({ path: join(config.stateDir, "outbox.jsonl") })];
   if (o.preview) {
@@ -136,9 +161,13 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
       }),
     );
   }
-  const sinks = sinksFromConfig(o.previewOnly === true ? { ...config, sinks: {} } : config, local);
+  // --preview-only configures no vendor sink.
+  const effective = o.previewOnly === true ? { ...config, sinks: {} } : config;
+  const sinks = sinksFromConfig(effective, local);
+  // A local replay routes to what is there: the active sinks and the local ones. (The worker keeps an
+  // explicit policy as written and retries a route to an inactive sink; here there is nothing to wait for.)
   const policy = withLocalSinks(
-    config.policy,
+    narrowRoutes(config.policy, activeSinkNames(effective)),
     local.map((s) => s.name),
   );
 
@@ -157,7 +186,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
   );
 
   const counts = new Map<string, SinkCounts>();
-  for (const s of sinks) counts.set(s.name, { delivered: 0, duplicate: 0, failed: 0, busy: 0, inactive: 0 });
+  for (const s of sinks) counts.set(s.name, zeroCounts());
   let events = 0;
   let routed = 0;
   let ignored = 0;
@@ -207,7 +236,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
           for (const s of ev.sinks) {
             let c = counts.get(s.sink);
             if (c === undefined) {
-              c = { delivered: 0, duplicate: 0, failed: 0, busy: 0, inactive: 0 };
+              c = zeroCounts();
               counts.set(s.sink, c);
             }
             c[s.status] += 1;
@@ -224,7 +253,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
     await runtime.dispose();
   }
   for (const name of KNOWN_SINKS) {
-    if (!counts.has(name)) counts.set(name, { delivered: 0, duplicate: 0, failed: 0, busy: 0, inactive: 0 });
+    if (!counts.has(name)) counts.set(name, zeroCounts());
   }
   return { records, events, routed, ignored, rejected, rejectedRecords, retryLater, sinks: counts };
 };

@@ -52,6 +52,90 @@ const clientInfo = (ev: LogEvent): ClientInfo => {
   };
 };
 
+/** Longest Okta uuid, user id or actor id accepted (Okta's are 20 to 36 characters). */
+export const MAX_ID_LENGTH = 256;
+/** Longest value accepted for any other field, in characters. */
+export const MAX_FIELD_LENGTH = 65_536;
+
+const tooLong = (name: string, value: string | undefined, max: number): string | undefined =>
+  value !== undefined && value.length > max
+    ? `${name} is ${value.length} characters long; at most ${max} are accepted`
+    : undefined;
+
+const entityTooLong = (name: string, e: OktaEntity | undefined): string | undefined =>
+  e === undefined
+    ? undefined
+    : (tooLong(`${name}.id`, e.id, MAX_ID_LENGTH) ??
+      tooLong(`${name}.alternateId`, e.alternateId, MAX_FIELD_LENGTH) ??
+      tooLong(`${name}.displayName`, e.displayName, MAX_FIELD_LENGTH) ??
+      tooLong(`${name}.type`, e.type, MAX_FIELD_LENGTH));
+
+/**
+ * The first field of a LogEvent over its documented limit, described; undefined when all fit. One
+ * pass over the fields offboard reads: linear in the input, whatever its content.
+ */
+export const oversizedField = (ev: LogEvent): string | undefined => {
+  const f = MAX_FIELD_LENGTH;
+  let found =
+    tooLong("eventType", ev.eventType, f) ??
+    tooLong("uuid", ev.uuid, MAX_ID_LENGTH) ??
+    tooLong("published", ev.published, f) ??
+    tooLong("version", ev.version, f) ??
+    tooLong("severity", ev.severity, f) ??
+    tooLong("displayMessage", ev.displayMessage, f) ??
+    tooLong("legacyEventType", ev.legacyEventType, f) ??
+    entityTooLong("actor", ev.actor) ??
+    tooLong("outcome.result", ev.outcome?.result, f) ??
+    tooLong("outcome.reason", ev.outcome?.reason, f) ??
+    tooLong("client.ipAddress", ev.client?.ipAddress, f) ??
+    tooLong("client.userAgent", ev.client?.userAgent, f) ??
+    tooLong("client.city", ev.client?.city, f) ??
+    tooLong("client.state", ev.client?.state, f) ??
+    tooLong("client.country", ev.client?.country, f) ??
+    tooLong("client.zone", ev.client?.zone, f) ??
+    tooLong("transaction.id", ev.transaction?.id, f) ??
+    tooLong("transaction.type", ev.transaction?.type, f);
+  for (let i = 0; found === undefined && i < ev.targets.length; i++)
+    found = entityTooLong(`target[${i}]`, ev.targets[i]);
+  for (let i = 0; found === undefined && i < ev.ipChain.length; i++) found = tooLong(`ipChain[${i}]`, ev.ipChain[i], f);
+  return found;
+};
+
+/** The characters a regex `\s` matches. */
+const isSpace = (c: number): boolean =>
+  c === 32 ||
+  (c >= 9 && c <= 13) ||
+  c === 0xa0 ||
+  c === 0x1680 ||
+  (c >= 0x2000 && c <= 0x200a) ||
+  c === 0x2028 ||
+  c === 0x2029 ||
+  c === 0x202f ||
+  c === 0x205f ||
+  c === 0x3000 ||
+  c === 0xfeff;
+
+/**
+ * Whether a login looks like an email address worth asking the HR system about: one `@` with
+ * something before it, a dot inside the part after it, no whitespace, at most 254 characters (the
+ * longest address SMTP carries), and not Okta's `@deleted.invalid` placeholder. One pass, no regex.
+ */
+export const looksLikeEmail = (s: string | undefined): s is string => {
+  if (s === undefined || s.length < 5 || s.length > 254) return false;
+  let at = -1;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (isSpace(c)) return false;
+    if (c === 64) {
+      if (at !== -1) return false;
+      at = i;
+    }
+  }
+  if (at < 1) return false;
+  const dot = s.indexOf(".", at + 2);
+  return dot !== -1 && dot < s.length - 1 && !s.endsWith("@deleted.invalid");
+};
+
 const actorIgnored = (actor: OktaEntity | undefined, policy: RoutingPolicy): boolean => {
   if (actor === undefined || policy.ignoreActors.length === 0) return false;
   const id = actor.id;
@@ -67,6 +151,16 @@ export const decide = (ev: LogEvent, provenance: Provenance | undefined, policy:
   const entry = catalogueEntry(ev.eventType);
   if (entry === undefined) {
     return { _tag: "Ignore", reason: "event-type-not-handled", detail: `${ev.eventType} is not a handled event type` };
+  }
+  const oversized = oversizedField(ev);
+  if (oversized !== undefined) {
+    return {
+      _tag: "Reject",
+      error: new DecodeError({
+        code: "field-too-long",
+        message: `${ev.eventType} ${ev.uuid !== undefined && ev.uuid.length <= MAX_ID_LENGTH ? ev.uuid : "(uuid too long)"}: ${oversized}`,
+      }),
+    };
   }
   const result = ev.outcome?.result;
   if (policy.requiredOutcome !== null && result !== undefined && result !== policy.requiredOutcome) {

@@ -32,6 +32,37 @@ export interface Undecodable {
 /** What decoding found for each part of a delivery: a LogEvent or the reason it is not one. */
 export type DecodeResult = Decoded | Undecodable;
 
+/** The EventBridge `source` offboard's System Log poller puts on the events it enqueues. */
+export const OFFBOARD_POLLER_SOURCE = "offboard.poller";
+/** The EventBridge `source` offboard's Event Hook receiver puts on the events it enqueues. */
+export const OFFBOARD_EVENT_HOOK_SOURCE = "offboard.event-hook";
+/** offboard's own sources: envelopes it enqueues itself, trusted like Okta's partner source. */
+export const OFFBOARD_SOURCES: ReadonlyArray<string> = [OFFBOARD_POLLER_SOURCE, OFFBOARD_EVENT_HOOK_SOURCE];
+
+/**
+ * Which delivery shapes are trusted.
+ * - `any` (the CLI, files, tests): every shape; an EventBridge envelope must still come from an Okta
+ *   partner source or one of offboard's own sources.
+ * - `queue` (the queue worker): only EventBridge envelopes whose `source` starts with
+ *   `partnerSourcePrefix` (an Okta partner source, such as `aws.partner/okta.com/acme`) or is one of
+ *   offboard's own sources. Anything else on the queue was sent by someone else: `untrusted-shape`.
+ */
+export type Trust = { readonly mode: "any" } | { readonly mode: "queue"; readonly partnerSourcePrefix: string };
+
+export const TRUST_ANY: Trust = { mode: "any" };
+
+/** The queue worker's trust: Okta's partner sources (optionally one org's) and offboard's own sources. */
+export const queueTrust = (partnerSourcePrefix: string = OKTA_PARTNER_SOURCE_PREFIX): Trust => ({
+  mode: "queue",
+  partnerSourcePrefix,
+});
+
+const trustedSource = (source: string, trust: Trust): boolean =>
+  OFFBOARD_SOURCES.includes(source) ||
+  (trust.mode === "queue"
+    ? source.startsWith(trust.partnerSourcePrefix) && source.startsWith(OKTA_PARTNER_SOURCE_PREFIX)
+    : source.startsWith(OKTA_PARTNER_SOURCE_PREFIX));
+
 const MAX_DEPTH = 4;
 
 type Json = Record<string, unknown>;
@@ -77,7 +108,9 @@ const describe = (u: unknown): string => {
   return `a ${typeof u}`;
 };
 
-const decodeAt = (u: unknown, depth: number, out: Array<DecodeResult>): void => {
+const isEnvelope = (u: unknown): boolean => isRecord(u) && ("detail-type" in u || ("detail" in u && "source" in u));
+
+const decodeAt = (u: unknown, depth: number, out: Array<DecodeResult>, trust: Trust = TRUST_ANY): void => {
   if (depth > MAX_DEPTH) {
     out.push(undecodable("not-okta", `input nests deliveries more than ${MAX_DEPTH} levels deep`));
     return;
@@ -99,14 +132,15 @@ const decodeAt = (u: unknown, depth: number, out: Array<DecodeResult>): void => 
   }
 
   // EventBridge envelope from Okta Log Streaming.
-  if ("detail-type" in u || ("detail" in u && "source" in u)) {
+  if (isEnvelope(u)) {
     const source = typeof u.source === "string" ? u.source : undefined;
-    if (source === undefined || !source.startsWith(OKTA_PARTNER_SOURCE_PREFIX)) {
+    if (source === undefined || !trustedSource(source, trust)) {
+      const okta = trust.mode === "queue" ? trust.partnerSourcePrefix : OKTA_PARTNER_SOURCE_PREFIX;
       out.push(
         undecodable(
           "untrusted-source",
           `EventBridge source ${source === undefined ? "is missing" : JSON.stringify(source.slice(0, 200))}; ` +
-            `only Okta partner sources (${OKTA_PARTNER_SOURCE_PREFIX}…) are trusted`,
+            `only Okta partner sources (${okta}…) and offboard's own (${OFFBOARD_SOURCES.join(", ")}) are trusted`,
         ),
       );
       return;
@@ -125,7 +159,7 @@ const decodeAt = (u: unknown, depth: number, out: Array<DecodeResult>): void => 
       out.push(undecodable("invalid-event", `EventBridge detail is ${describe(u.detail)}, not a LogEvent`));
       return;
     }
-    const oktaOrg = orgFromPartnerSource(source);
+    const oktaOrg = source.startsWith(OKTA_PARTNER_SOURCE_PREFIX) ? orgFromPartnerSource(source) : undefined;
     const deliveryId = text(u.id);
     out.push(
       logEvent(u.detail, {
@@ -231,23 +265,45 @@ const decodeLine = (line: string, depth: number, out: Array<DecodeResult>): void
  * Decodes any Okta delivery shape, already parsed, into LogEvents: an EventBridge envelope, an Event
  * Hook payload, a System Log API array, a bare LogEvent, or those inside an SQS event, an SNS
  * notification or an HTTP request `body`. One result per LogEvent (or per undecodable part). Total:
- * it never throws.
+ * it never throws. With `queueTrust(…)`, only EventBridge envelopes from trusted sources decode.
  */
-export const decodeValue = (input: unknown): ReadonlyArray<DecodeResult> => {
+export const decodeValue = (input: unknown, trust: Trust = TRUST_ANY): ReadonlyArray<DecodeResult> => {
   const out: Array<DecodeResult> = [];
+  if (trust.mode === "queue") {
+    if (isEnvelope(input)) decodeAt(input, 0, out, trust);
+    else out.push(untrustedShape(input));
+    return out;
+  }
   decodeAt(input, 0, out);
   return out;
 };
+
+const untrustedShape = (input: unknown): Undecodable =>
+  undecodable(
+    "untrusted-shape",
+    `the queue accepts EventBridge envelopes only (from Okta's partner source or offboard's own ${OFFBOARD_SOURCES.join(", ")}), got ${describe(input)}`,
+  );
 
 /**
  * Decodes JSON text or a JSON Lines stream (each line on its own: a bad line is one `not-json`
  * result and the others still decode). Total: it never throws.
  */
-export const decodeText = (input: string): ReadonlyArray<DecodeResult> => {
+export const decodeText = (input: string, trust: Trust = TRUST_ANY): ReadonlyArray<DecodeResult> => {
   const out: Array<DecodeResult> = [];
   if (input.trim().length === 0) {
     out.push(undecodable("not-json", "empty input"));
     return out;
+  }
+  if (trust.mode === "queue") {
+    // One JSON document, an envelope: EventBridge never sends JSON Lines or wrappers to the queue.
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(input);
+    } catch (e) {
+      out.push(undecodable("not-json", `not JSON: ${(e as Error).message}`));
+      return out;
+    }
+    return decodeValue(parsed, trust);
   }
   decodeTextAt(input, 0, out);
   return out;

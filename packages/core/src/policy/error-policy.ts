@@ -1,4 +1,5 @@
 import { Cause, Duration, Schedule } from "effect";
+import type { Timeliness } from "../cases/machine.ts";
 import type { LifecycleKind } from "../domain/catalogue.ts";
 import type { IgnoreReason } from "../domain/decide.ts";
 import type { Person } from "../domain/event.ts";
@@ -20,7 +21,11 @@ export type SinkStatus =
   | "failed"
   /** Another attempt holds the lease right now: redeliver later. */
   | "busy"
-  /** The policy routes to this sink but it is not configured: skipped. */
+  /** The sink ran and deliberately did nothing (no ticket for this state): not delivered. */
+  | "skipped"
+  /** The event is older than its case's state (or cannot be placed in time): the sink left the case alone. */
+  | "superseded"
+  /** The policy routes to this sink but it is not configured: retried, then dead-lettered (sink-inactive). */
   | "inactive";
 
 export interface SinkOutcome {
@@ -51,6 +56,8 @@ interface OutcomeFields {
   readonly hris?: HrisStatus;
   /** Set when a later event of the same user had already been applied: this one arrived out of order. */
   readonly supersededBy?: Superseded;
+  /** Where the event fell in its case: current, repeat, history, future or undated (see cases/machine.ts). */
+  readonly timeliness?: Timeliness;
   readonly sinks: ReadonlyArray<SinkOutcome>;
 }
 
@@ -108,19 +115,29 @@ export const isRetryable = (failure: FailureClass): boolean => failure === "tran
  */
 export const SinkOutcome = {
   /** Delivered by this attempt. `ledgerError` when the ledger could not record it (a redelivery may repeat it). */
+  /** A receipt with `noop` (the sink deliberately did nothing) is `skipped` or `superseded`, not delivered. */
   delivered: (sink: string, receipt: Receipt, ledgerError?: LedgerError): SinkOutcome =>
     ledgerError === undefined
-      ? { sink, status: "delivered", receipt }
+      ? { sink, status: receipt.noop ?? "delivered", receipt }
       : {
           sink,
-          status: "delivered",
+          status: receipt.noop ?? "delivered",
           receipt,
           message: `delivered, but the ledger was not updated: ${ledgerError.message}`,
         },
   /** An earlier attempt delivered it (the ledger says so): skipped. */
   duplicate: (sink: string, receipt: Receipt): SinkOutcome => ({ sink, status: "duplicate", receipt }),
-  /** The policy routes here but no such sink is configured: skipped. */
-  inactive: (sink: string): SinkOutcome => ({ sink, status: "inactive" }),
+  /**
+   * The policy routes here but no such sink is configured: never acknowledged as delivered. Retried
+   * (the configuration may be fixed meanwhile), then dead-lettered with reason sink-inactive.
+   */
+  inactive: (sink: string): SinkOutcome => ({
+    sink,
+    status: "inactive",
+    retryable: true,
+    code: "sink-inactive",
+    message: `the routing policy sends this event to ${sink}, which is not configured`,
+  }),
   /** Another attempt holds the lease: transient, redeliver later. */
   busy: (sink: string, leaseUntil: number): SinkOutcome => ({
     sink,
@@ -129,13 +146,17 @@ export const SinkOutcome = {
     message: `another attempt holds the lease until ${new Date(leaseUntil).toISOString()}`,
   }),
   /** The ledger could not be read or written: transient (never deliver without a claim). */
-  ledgerUnavailable: (sink: string, error: LedgerError): SinkOutcome => ({
-    sink,
-    status: "failed",
-    retryable: true,
-    message: `ledger unavailable: ${error.message}`,
-    code: "ledger",
-  }),
+  ledgerUnavailable: (sink: string, error: LedgerError): SinkOutcome =>
+    error.permanent === true
+      ? // The store refused this request as invalid: the same request would be refused again.
+        {
+          sink,
+          status: "failed",
+          retryable: false,
+          message: `ledger refused: ${error.message}`,
+          code: "ledger-rejected",
+        }
+      : { sink, status: "failed", retryable: true, message: `ledger unavailable: ${error.message}`, code: "ledger" },
   /** The sink took longer than the sink timeout: transient. */
   timedOut: (sink: string, timeoutMs: number): SinkOutcome => ({
     sink,
@@ -165,7 +186,8 @@ export const completionRetry = {
   times: 3,
 } as const;
 
-const needsRetry = (s: SinkOutcome) => s.status === "busy" || (s.status === "failed" && s.retryable === true);
+const needsRetry = (s: SinkOutcome) =>
+  s.status === "busy" || ((s.status === "failed" || s.status === "inactive") && s.retryable === true);
 const permanent = (s: SinkOutcome) => s.status === "failed" && s.retryable !== true;
 
 /**
@@ -187,7 +209,8 @@ export const recordOutcome = (recordId: string, events: ReadonlyArray<EventOutco
     for (const s of e.sinks) {
       const label = `${s.sink} for ${e.uuid ?? "?"}: ${s.message ?? s.status}`;
       if (needsRetry(s)) retry.push(label);
-      else if (permanent(s)) rejects.push({ code: "sink-permanent", message: label });
+      else if (permanent(s))
+        rejects.push({ code: s.code === "ledger-rejected" ? "ledger-rejected" : "sink-permanent", message: label });
     }
   }
   if (retry.length > 0) return { recordId, status: "retry-later", reason: retry.join("; "), events };
@@ -202,4 +225,30 @@ export const recordOutcome = (recordId: string, events: ReadonlyArray<EventOutco
     };
   }
   return { recordId, status: routed ? "delivered" : "ignored", events };
+};
+
+/**
+ * From which receive on a record held back only by routes to sinks that are not configured is
+ * dead-lettered (reason `sink-inactive`) instead of retried: below the queue's `maxReceiveCount` (5 in
+ * the stack), so the worker dead-letters it with its reason before SQS's redrive moves it without one.
+ */
+export const SINK_INACTIVE_MAX_RECEIVES = 3;
+
+/**
+ * The record's fate once its receive count is known: a `retry-later` record whose only problems are
+ * sinks that are not configured is retried twice (a configuration being fixed), then `rejected` with
+ * reason `sink-inactive` so it lands in the DLQ with that reason. Anything else is unchanged.
+ */
+export const settleAfterReceives = (record: RecordOutcome, receiveCount: number | undefined): RecordOutcome => {
+  if (record.status !== "retry-later" || receiveCount === undefined || receiveCount < SINK_INACTIVE_MAX_RECEIVES)
+    return record;
+  const sinks = record.events.flatMap((e) => (e.decision === "route" ? e.sinks : []));
+  const held = sinks.filter((s) => needsRetry(s));
+  if (held.length === 0 || !held.every((s) => s.status === "inactive")) return record;
+  return {
+    ...record,
+    status: "rejected",
+    reasonCode: "sink-inactive",
+    reason: `sink-inactive: after ${receiveCount} receives: ${record.reason ?? "a routed sink is not configured"}`,
+  };
 };

@@ -18,16 +18,19 @@ export interface RoutingPolicy {
 }
 
 /**
- * Defaults (docs/architecture.md): deactivated opens a Jira ticket then a Slack alert that links it;
- * every other kind alerts Slack; follow-ups thread onto the case the earlier event opened.
+ * Defaults (docs/architecture.md): every kind goes to Jira, then to Slack (whose alert links the
+ * ticket). Jira does what the user's case needs and nothing else (open, comment, close, or skip: the
+ * case state machine decides), so a kind that needs no ticket costs no Jira call. Follow-ups thread
+ * onto the case the earlier event opened. The configuration narrows the default routes to the sinks
+ * that are configured; a policy given explicitly is kept as written.
  */
 export const DEFAULT_POLICY: RoutingPolicy = {
   routes: {
-    suspended: ["slack"],
-    unsuspended: ["slack"],
+    suspended: ["jira", "slack"],
+    unsuspended: ["jira", "slack"],
     deactivated: ["jira", "slack"],
     reactivated: ["jira", "slack"],
-    deleted: ["slack"],
+    deleted: ["jira", "slack"],
   },
   ignoreActors: [],
   requiredOutcome: "SUCCESS",
@@ -89,6 +92,18 @@ export const parsePolicy = (
     hrisCheck: p.hrisCheck ?? DEFAULT_POLICY.hrisCheck,
   });
 };
+
+/** The policy with every route narrowed to the given sinks (for the default policy: only configured sinks). */
+export const narrowRoutes = (policy: RoutingPolicy, sinks: ReadonlyArray<string>): RoutingPolicy => ({
+  ...policy,
+  routes: {
+    suspended: policy.routes.suspended.filter((s) => sinks.includes(s)),
+    unsuspended: policy.routes.unsuspended.filter((s) => sinks.includes(s)),
+    deactivated: policy.routes.deactivated.filter((s) => sinks.includes(s)),
+    reactivated: policy.routes.reactivated.filter((s) => sinks.includes(s)),
+    deleted: policy.routes.deleted.filter((s) => sinks.includes(s)),
+  },
+});
 
 /** Parses a policy from JSON text, with the same checks as `parsePolicy`. */
 export const parsePolicyJson = (

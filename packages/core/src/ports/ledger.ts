@@ -12,6 +12,19 @@ export type Claim =
   /** No: another attempt holds an unexpired lease; try again after `leaseUntil`. */
   | { readonly _tag: "Busy"; readonly leaseUntil: number };
 
+/** The offboarding ticket a case holds (a Jira issue), as its ticket sink reported it. */
+export interface CaseTicket {
+  /** `open` while the user's state needs it; `closed` once a later event (reactivated) closed it. */
+  readonly status: "open" | "closed";
+  /** The sink that holds the ticket ("jira"). */
+  readonly sink: string;
+  /** The sink's reference: the issue key. */
+  readonly ref: string;
+  readonly url?: string;
+  /** The Okta uuid of the event that opened it. */
+  readonly openedBy: string;
+}
+
 /**
  * How one claimed sink's attempt ended, for `settle`: with a `receipt` the delivery is recorded (the first
  * receipt wins); without one the lease is given back (only while `token` still holds it).
@@ -38,6 +51,8 @@ export interface CaseRecord {
   readonly lastEventId?: string;
   /** Receipts of the sinks for the opening event, by sink name (Slack channel+ts, Jira key). */
   readonly receipts: Readonly<Record<string, Receipt>>;
+  /** The case's offboarding ticket (absent in records written before the case state machine). */
+  readonly ticket?: CaseTicket;
 }
 
 /** The batch operations a ledger implements; `DeliveryLedger.make` derives the single-sink ones from them. */

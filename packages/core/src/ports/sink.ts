@@ -1,4 +1,5 @@
 import { Context, type Effect, Layer } from "effect";
+import type { CaseStep, TicketAction } from "../cases/machine.ts";
 import type { LifecycleKind } from "../domain/catalogue.ts";
 import type { OffboardingEvent } from "../domain/event.ts";
 import type { HrisStatus } from "../domain/hris.ts";
@@ -16,6 +17,14 @@ export interface Receipt {
   readonly detail?: Readonly<Record<string, string>>;
   /** True when the sink found it had already done this (a Jira issue carrying this event's uuid). */
   readonly alreadyExisted?: boolean;
+  /** For a ticket sink: the case's ticket action it carried out (`DeliveryContext.step.ticket`). */
+  readonly ticket?: TicketAction;
+  /**
+   * Set when the sink deliberately did nothing: `superseded` (the event is older than the case's state,
+   * or cannot be placed in time) or `skipped` (nothing for this sink to do). The outcome then says so
+   * instead of `delivered`.
+   */
+  readonly noop?: "skipped" | "superseded";
 }
 
 /** Everything a sink may know besides the event itself. */
@@ -31,6 +40,13 @@ export interface DeliveryContext {
    * start work that the later event undid (no offboarding ticket for a user already reactivated).
    */
   readonly supersededBy?: Superseded;
+  /**
+   * Where this event falls in its case and what the case's ticket needs (open, comment, close or
+   * nothing): a ticket sink carries out `step.ticket` and nothing else; an alerting sink shows
+   * `step.timeliness` (history, or a warning for a date in the future). Absent only in tests that
+   * build a context by hand.
+   */
+  readonly step?: CaseStep;
   /** Receipts of the sinks that ran before this one for the same event (Slack links the Jira ticket). */
   readonly receipts: ReadonlyMap<string, Receipt>;
   /** `${event.id}:${sink}`: pass it to vendors that accept one. */

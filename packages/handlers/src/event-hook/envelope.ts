@@ -5,11 +5,12 @@
  * dedupes by the event's Okta `uuid`, so the same event from two sources is delivered once.
  */
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { OFFBOARD_EVENT_HOOK_SOURCE, OFFBOARD_POLLER_SOURCE } from "@offboard/core";
 
 /** The `source` of envelopes the Event Hook receiver enqueues. */
-export const EVENT_HOOK_SOURCE = "offboard.event-hook";
+export const EVENT_HOOK_SOURCE = OFFBOARD_EVENT_HOOK_SOURCE;
 /** The `source` of envelopes the System Log poller enqueues. */
-export const POLLER_SOURCE = "offboard.poller";
+export const POLLER_SOURCE = OFFBOARD_POLLER_SOURCE;
 
 export type OffboardSource = typeof EVENT_HOOK_SOURCE | typeof POLLER_SOURCE;
 
