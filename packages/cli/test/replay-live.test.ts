@@ -61,9 +61,8 @@ describe("offboard replay with Slack and Jira configured", () => {
       JIRA_EMAIL: "bot@example.com",
       JIRA_API_TOKEN: JIRA_TOKEN,
       JIRA_PROJECT_KEY: "IT",
-      // The loopback Slack enforces no rate limit; shared pacing (1.1 s a post, 2 s longest wait) would
-      // hand the later of the file's concurrent alerts back as "busy" (docs/operations.md).
-      SLACK_POST_INTERVAL_MS: "0",
+      // Slack's default shared pacing (1.1 s a post) stays on: replay delivers one user at a time so
+      // no post waits longer than the sink may (a concurrent replay handed later alerts back as busy).
     };
     const first = await runCli(["replay", "--no-preview", EXAMPLE], { env });
     expect(first.stderr).toContain("sinks active: slack, jira");

@@ -17,6 +17,7 @@ import {
   StateDirError,
   sinkSettings,
   sinksFromConfig,
+  slackSink,
 } from "@offboard/adapters";
 import {
   DeliveryLedger,
@@ -177,7 +178,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
       : SqliteLedger.layer({ path: join(config.stateDir, "ledger.sqlite") });
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
-      PipelineConfig.layer({ ...config.pipeline, policy }),
+      PipelineConfig.layer({ ...config.pipeline, ...oneAtATimeWhenPaced(effective), policy }),
       ledger,
       o.previewOnly === true ? HrisDirectory.none : hrisFromConfig(config),
       sinksLayer(sinks),
@@ -333,4 +334,15 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
       if (strictFailure) err.write(`offboard: --strict: ${summary.rejectedRecords} record(s) rejected; exit code 1\n`);
       process.exitCode = failed > 0 || strictFailure ? 1 : 0;
     });
+};
+
+/**
+ * A replay has no queue to come back to: a Slack post whose shared pacing slot is further away than the
+ * sink may wait would only fail. With a paced Slack sink and no OFFBOARD_CONCURRENCY of the operator's,
+ * a replay delivers one user at a time, so each post waits at most one pace interval.
+ */
+const oneAtATimeWhenPaced = (config: AppConfig): { readonly concurrency?: number } => {
+  const slack = sinkSettings(config, slackSink);
+  const explicit = config.pipeline.concurrency !== undefined;
+  return slack !== undefined && slack.paceIntervalMs > 0 && !explicit ? { concurrency: 1 } : {};
 };
