@@ -50,7 +50,7 @@ import {
 import type { Command } from "commander";
 import { Layer, ManagedRuntime, Redacted } from "effect";
 import { UsageError } from "../io.ts";
-import { type ReplaySummary, summaryTable } from "./replay.ts";
+import { oneAtATimeWhenPaced, type ReplaySummary, summaryTable } from "./replay.ts";
 
 // ── A delivery session: the replay pipeline, fed record by record ─────────────────────────────────
 
@@ -111,7 +111,7 @@ export const openDeliverySession = (o: DeliverySessionOptions): DeliverySession 
   );
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
-      PipelineConfig.layer({ ...config.pipeline, policy }),
+      PipelineConfig.layer({ ...config.pipeline, ...oneAtATimeWhenPaced(config), policy }),
       o.ledger === "memory"
         ? DeliveryLedger.inMemory()
         : config.ledgerTable !== undefined

@@ -341,7 +341,7 @@ export const registerReplay = (program: Command, loadConfig: () => Promise<AppCo
  * sink may wait would only fail. With a paced Slack sink and no OFFBOARD_CONCURRENCY of the operator's,
  * a replay delivers one user at a time, so each post waits at most one pace interval.
  */
-const oneAtATimeWhenPaced = (config: AppConfig): { readonly concurrency?: number } => {
+export const oneAtATimeWhenPaced = (config: AppConfig): { readonly concurrency?: number } => {
   const slack = sinkSettings(config, slackSink);
   const explicit = config.pipeline.concurrency !== undefined;
   return slack !== undefined && slack.paceIntervalMs > 0 && !explicit ? { concurrency: 1 } : {};
