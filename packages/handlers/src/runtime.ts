@@ -69,8 +69,9 @@ export const liveLayer = (options: LiveLayerOptions = {}): Layer.Layer<WorkerSer
         sinksLayer(sinks),
         hrisFromConfig(config),
         ledger,
-        // The queue worker trusts EventBridge envelopes from Okta and offboard's own sources only.
-        PipelineConfig.layer({ ...config.pipeline, trust: queueTrust() }),
+        // The queue worker trusts EventBridge envelopes from Okta (the configured partner source, when
+        // OFFBOARD_OKTA_SOURCE_PREFIX is set) and offboard's own sources only.
+        PipelineConfig.layer({ ...config.pipeline, trust: queueTrust(config.oktaSourcePrefix) }),
         DeadLetterQueue.layer({ url: dlqUrl, ...(options.sqs !== undefined && { client: options.sqs }) }),
         Layer.succeed(Telemetry, telemetry),
         effectLogLayer(telemetry.logger),

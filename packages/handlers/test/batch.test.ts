@@ -177,6 +177,15 @@ describe("toSettled", () => {
       expect(world.slack.delivered).toHaveLength(0);
     });
 
+    it("dead-letters an envelope from another Okta org's partner source when the prefix names this org", async () => {
+      const world = testWorld({ trust: queueTrust("aws.partner/okta.com/acme") });
+      const [ours] = await run(world, [body(oktaEvent())]);
+      const [theirs] = await run(world, [body(oktaEvent(), { source: "aws.partner/okta.com/other/offboard" })]);
+      expect(ours?.action).toBe("ack");
+      expect(theirs?.action).toBe("dead-lettered");
+      expect(world.dlq.sent[0]?.reason.code).toBe("untrusted-source");
+    });
+
     it("routes an envelope from Okta's partner source", async () => {
       const world = testWorld({ trust: queueTrust() });
       const [d] = await run(world, [body(oktaEvent())]);

@@ -99,6 +99,10 @@ export class OffboardingStack extends Stack {
       timeout: workerTimeout,
       batchSize: config.batchSize ?? DEFAULTS.batchSize,
       maxConcurrency: config.maxConcurrency ?? DEFAULTS.maxConcurrency,
+      // The worker trusts envelopes from this stack's own partner event source only.
+      ...(this.partnerEventSourceName === undefined
+        ? {}
+        : { environment: { OFFBOARD_OKTA_SOURCE_PREFIX: this.partnerEventSourceName } }),
       settings: {
         oktaOrgUrl: config.oktaOrgUrl,
         ...(config.oktaCustomDomains === undefined ? {} : { oktaCustomDomains: config.oktaCustomDomains.join(",") }),

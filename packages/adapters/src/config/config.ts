@@ -14,7 +14,13 @@
  * left in an environment variable cannot shadow a rotated one. For every other key the environment wins
  * and the secret fills in keys the environment does not set, so an operator can change a channel without editing the secret.
  */
-import { DEFAULT_SETTINGS, narrowRoutes, type PipelineSettings, type RoutingPolicy } from "@offboard/core";
+import {
+  DEFAULT_SETTINGS,
+  narrowRoutes,
+  OKTA_PARTNER_SOURCE_PREFIX,
+  type PipelineSettings,
+  type RoutingPolicy,
+} from "@offboard/core";
 import { Effect, type Redacted, Result } from "effect";
 import { ConfigError } from "../errors.ts";
 import { jiraSink } from "../jira/definition.ts";
@@ -53,6 +59,11 @@ export interface AppConfig {
   readonly ledgerTable?: string;
   /** Where the worker sends rejected records (OFFBOARD_DLQ_URL). */
   readonly dlqUrl?: string;
+  /**
+   * The Okta partner event source (or a prefix of it, such as `aws.partner/okta.com/acme`) whose
+   * envelopes the queue worker trusts (OFFBOARD_OKTA_SOURCE_PREFIX); unset: any Okta partner source.
+   */
+  readonly oktaSourcePrefix?: string;
   /** Local state (SQLite ledger, replay output): OFFBOARD_STATE_DIR, default ".offboard". */
   readonly stateDir: string;
   /** The Secrets Manager secret the secret keys came from (OFFBOARD_SECRET_ARN). */
@@ -152,6 +163,16 @@ export const configFromSources = (
     );
   }
   const dlqUrl = r.url("OFFBOARD_DLQ_URL", { credentials: false });
+  const oktaSourcePrefix = r.string("OFFBOARD_OKTA_SOURCE_PREFIX");
+  if (
+    oktaSourcePrefix !== undefined &&
+    (!oktaSourcePrefix.startsWith(OKTA_PARTNER_SOURCE_PREFIX) ||
+      oktaSourcePrefix.length <= OKTA_PARTNER_SOURCE_PREFIX.length)
+  ) {
+    r.problems.push(
+      `OFFBOARD_OKTA_SOURCE_PREFIX must be your Okta partner event source or its org part, such as ${OKTA_PARTNER_SOURCE_PREFIX}acme`,
+    );
+  }
   const ledgerTable = r.string("OFFBOARD_LEDGER_TABLE");
   if (ledgerTable !== undefined && !/^[A-Za-z0-9_.-]{3,255}$/.test(ledgerTable)) {
     r.problems.push("OFFBOARD_LEDGER_TABLE must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)");
@@ -184,6 +205,7 @@ export const configFromSources = (
     pipeline,
     ...(ledgerTable !== undefined ? { ledgerTable } : {}),
     ...(dlqUrl !== undefined ? { dlqUrl } : {}),
+    ...(oktaSourcePrefix !== undefined ? { oktaSourcePrefix } : {}),
     stateDir: r.string("OFFBOARD_STATE_DIR") ?? DEFAULT_STATE_DIR,
     ...(secretArn !== undefined ? { secretArn } : {}),
     warnings,

@@ -26,6 +26,7 @@ export const CORE_CONFIG_KEYS: ReadonlyArray<ConfigKey> = [
   key("OFFBOARD_MAX_CLOCK_SKEW_SECONDS", false, "300"),
   key("OFFBOARD_LEDGER_TABLE"),
   key("OFFBOARD_DLQ_URL"),
+  key("OFFBOARD_OKTA_SOURCE_PREFIX"),
   key("OFFBOARD_STATE_DIR", false, DEFAULT_STATE_DIR),
   key("AWS_ENDPOINT_URL"),
 ];

@@ -106,6 +106,15 @@ describe("loadConfig", () => {
     expect(config.pipeline.maxClockSkewMs).toBe(60_000);
   });
 
+  it("reads the trusted Okta partner source, and refuses one that is not an Okta partner source", async () => {
+    const config = await load({ ...slackEnv(), OFFBOARD_OKTA_SOURCE_PREFIX: "aws.partner/okta.com/acme" });
+    expect(config.oktaSourcePrefix).toBe("aws.partner/okta.com/acme");
+    const error = await loadError({ ...slackEnv(), OFFBOARD_OKTA_SOURCE_PREFIX: "aws.partner/evil.example/x" });
+    expect(error.problems).toEqual([
+      expect.stringContaining("OFFBOARD_OKTA_SOURCE_PREFIX must be your Okta partner event source"),
+    ]);
+  });
+
   it("warns about an unknown key with offboard's prefix, naming the nearest known one, and never its value", async () => {
     const config = await load({ ...slackEnv(), SLACK_BOT_TOKN: "xoxb-typo-value" });
     const lines = describeConfig(config);
