@@ -443,17 +443,23 @@ export const registerPoll = (program: Command, loadConfig: () => Promise<AppConf
           const failed = [...result.summary.sinks.values()].reduce((n, c) => n + c.failed + c.busy, 0);
           process.exitCode = failed > 0 || result.stalled ? 1 : 0;
         } catch (e) {
-          if (isOktaError(e)) {
-            if (e.failure === "permanent") throw new UsageError(e.message);
-            process.stderr.write(`offboard: ${e.message}\n`);
-            process.exitCode = 1;
-            return;
-          }
-          throw e;
+          endOnOktaError(e);
         } finally {
           process.off("SIGINT", onSignal);
           process.off("SIGTERM", onSignal);
         }
       },
     );
+};
+
+/**
+ * Ends an Okta command on an Okta failure: a permanent one (bad token, unknown org, refused URL) is the
+ * operator's to fix and exits 2 with its message; a transient one is said on stderr and exits 1.
+ * Anything that is not an Okta error is rethrown.
+ */
+export const endOnOktaError = (e: unknown): void => {
+  if (!isOktaError(e)) throw e;
+  if (e.failure === "permanent") throw new UsageError(e.message);
+  process.stderr.write(`offboard: ${e.message}\n`);
+  process.exitCode = 1;
 };

@@ -16,7 +16,6 @@ import {
   type AppConfig,
   type AuditedDelivery,
   dynamoDbLedgerAudit,
-  isOktaError,
   type LedgerAudit,
   oktaSystemLog,
   sinksFromConfig,
@@ -25,7 +24,7 @@ import {
 import { decideBody, HANDLED_EVENT_TYPES } from "@offboard/core";
 import type { Command } from "commander";
 import { UsageError } from "../io.ts";
-import { oktaClientFromConfig, openDeliverySession, pageRecords, parseInstant } from "./poll.ts";
+import { endOnOktaError, oktaClientFromConfig, openDeliverySession, pageRecords, parseInstant } from "./poll.ts";
 import { summaryTable } from "./replay.ts";
 
 export interface ReconcileFinding {
@@ -137,13 +136,8 @@ export const registerReconcile = (program: Command, loadConfig: () => Promise<Ap
           events.push(...page.events);
         });
       } catch (e) {
-        if (isOktaError(e)) {
-          if (e.failure === "permanent") throw new UsageError(e.message);
-          process.stderr.write(`offboard: ${e.message}\n`);
-          process.exitCode = 1;
-          return;
-        }
-        throw e;
+        endOnOktaError(e);
+        return;
       }
       const audit =
         config.ledgerTable !== undefined
