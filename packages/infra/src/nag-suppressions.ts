@@ -27,21 +27,8 @@ export const applyNagAcknowledgements = (stack: OffboardingStack) => {
     Validations.of(fn).acknowledge({ id: "AwsSolutions-L1", reason: LAMBDA_RUNTIME_REASON });
   }
 
-  if (stack.ingest.encryptionKey !== undefined) {
-    // Only with queueEncryption=KMS. `grantSendMessages` on a KMS-encrypted queue adds kms:Encrypt,
-    // kms:ReEncrypt* and kms:GenerateDataKey* (the family SQS needs to encrypt a message), on the one key.
-    const reason =
-      "Written by CDK's sqs grantSendMessages for a queue encrypted with a customer-managed key: SQS needs the " +
-      "ReEncrypt*/GenerateDataKey* family to encrypt the messages the poller and the event-hook receiver enqueue. The statement's only " +
-      "resource is the queue's own key.";
-    // The worker's grants are hand-written (kms:Decrypt and kms:GenerateDataKey only): nothing to acknowledge.
-    const senders = [stack.poller?.handler.role, stack.eventHook?.handler.role];
-    for (const role of senders.filter((r) => r !== undefined)) {
-      for (const action of ["kms:ReEncrypt*", "kms:GenerateDataKey*"]) {
-        Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
-      }
-    }
-  }
+  // Every role's grants on a customer-managed queue key are hand-written (kms:Decrypt and
+  // kms:GenerateDataKey, on the one key): nothing to acknowledge.
 
   if (stack.logStream !== undefined) {
     const handlerArn = Stack.of(stack).getLogicalId(stack.logStream.handler.function.node.defaultChild as CfnElement);

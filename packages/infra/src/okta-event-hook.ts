@@ -28,6 +28,33 @@ export const EVENT_HOOK_ENTRIES = {
   resource: path.join(REPO_ROOT, "packages/handlers/src/event-hook/hook-resource.ts"),
 } as const;
 
+/**
+ * Every AWS action the event hook's roles are granted, and why (the IAM test derives the SDK calls from
+ * the handlers' source and compares). Hand-written instead of grantRead/grantSendMessages: those add
+ * DescribeSecret, GetQueueAttributes, GetQueueUrl and, on a KMS queue, kms:Encrypt, kms:ReEncrypt* and kms:GenerateDataKey*.
+ */
+export const EVENT_HOOK_ACTIONS = {
+  /**
+   * handlers/log-stream/secret.ts (loadOktaToken): GetSecretValueCommand. The receiver reads the hook
+   * secret; the registration handler reads the hook secret and the Okta admin secret.
+   */
+  secret: ["secretsmanager:GetSecretValue"],
+  /** handlers/event-hook/envelope.ts (sqsEnqueue): SendMessageBatchCommand, authorised by sqs:SendMessage. */
+  queue: ["sqs:SendMessage"],
+  /** With a customer-managed queue key: SQS asks for a data key (and decrypts it) to encrypt what is sent. */
+  queueKey: ["kms:Decrypt", "kms:GenerateDataKey"],
+} as const;
+
+/** Grant `granted` on `resource` to `fn`'s role, and nothing else. */
+const allow = (fn: lambda.IFunction, granted: ReadonlyArray<string>, resource: string) =>
+  iam.Grant.addToPrincipal({ grantee: fn, actions: [...granted], resourceArns: [resource] });
+
+/** Read one secret: GetSecretValue, and decrypt with its key when it has a customer-managed one. */
+const allowSecretRead = (fn: lambda.IFunction, secret: secretsmanager.ISecret) => {
+  allow(fn, EVENT_HOOK_ACTIONS.secret, secret.secretArn);
+  secret.encryptionKey?.grantDecrypt(fn);
+};
+
 export interface OktaEventHookReceiverProps {
   readonly oktaOrgUrl: string;
   readonly customDomains?: ReadonlyArray<string>;
@@ -84,8 +111,11 @@ export class OktaEventHookReceiver extends Construct {
         OKTA_EVENT_HOOK_HEADER: headerName,
       },
     });
-    props.hookSecret.grantRead(this.handler.function);
-    props.queue.grantSendMessages(this.handler.function);
+    allowSecretRead(this.handler.function, props.hookSecret);
+    allow(this.handler.function, EVENT_HOOK_ACTIONS.queue, props.queue.queueArn);
+    if (props.queue.encryptionMasterKey !== undefined) {
+      allow(this.handler.function, EVENT_HOOK_ACTIONS.queueKey, props.queue.encryptionMasterKey.keyArn);
+    }
     this.functionUrl = this.handler.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     this.url = this.functionUrl.url;
 
@@ -113,8 +143,8 @@ export class OktaEventHookReceiver extends Construct {
       timeout: Duration.minutes(2),
       logRetention,
     });
-    props.adminSecret.grantRead(resourceHandler.function);
-    props.hookSecret.grantRead(resourceHandler.function);
+    allowSecretRead(resourceHandler.function, props.adminSecret);
+    allowSecretRead(resourceHandler.function, props.hookSecret);
     const frameworkLogGroup = new logs.LogGroup(this, "FrameworkLogGroup", { retention: logRetention });
     const frameworkRole = new iam.Role(this, "FrameworkRole", {
       assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),

@@ -11,6 +11,7 @@ import { Duration, Token } from "aws-cdk-lib";
 import * as cloudwatch from "aws-cdk-lib/aws-cloudwatch";
 import * as actions from "aws-cdk-lib/aws-cloudwatch-actions";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import * as scheduler from "aws-cdk-lib/aws-scheduler";
 import * as schedulerTargets from "aws-cdk-lib/aws-scheduler-targets";
@@ -36,6 +37,22 @@ export const POLLER_DEFAULTS = {
   metricsNamespace: "Offboard",
 } as const;
 
+/**
+ * Every AWS action the poller's role is granted, and why (the IAM test derives the SDK calls from the
+ * handler's source and compares). Hand-written instead of grantRead/grantSendMessages: those add
+ * DescribeSecret, GetQueueAttributes, GetQueueUrl and, on a KMS queue, kms:Encrypt, kms:ReEncrypt* and kms:GenerateDataKey*.
+ */
+export const POLLER_ACTIONS = {
+  /** handlers/poller/handler.ts: GetSecretValueCommand (the read credential; the admin secret to re-activate). */
+  secret: ["secretsmanager:GetSecretValue"],
+  /** adapters/okta/checkpoint-store.ts: GetItem (read the checkpoint), PutItem (conditional advance). */
+  checkpoint: ["dynamodb:GetItem", "dynamodb:PutItem"],
+  /** handlers/event-hook/envelope.ts (sqsEnqueue): SendMessageBatchCommand, authorised by sqs:SendMessage. */
+  queue: ["sqs:SendMessage"],
+  /** With a customer-managed queue key: SQS asks for a data key (and decrypts it) to encrypt what is sent. */
+  queueKey: ["kms:Decrypt", "kms:GenerateDataKey"],
+} as const;
+
 export interface OktaSystemLogPollerProps {
   readonly oktaOrgUrl: string;
   /** Custom domains that may serve the org, besides Okta's own domains. */
@@ -45,7 +62,7 @@ export interface OktaSystemLogPollerProps {
   /** The worker's queue. */
   readonly queue: sqs.IQueue;
   /** The ledger table: the checkpoint lives there (`pk = poller#<org>`). */
-  readonly ledgerTable: Pick<dynamodb.ITable, "tableName" | "grant">;
+  readonly ledgerTable: Pick<dynamodb.ITable, "tableName" | "tableArn">;
   /** @default 5 minutes */
   readonly schedule?: Duration;
   /** The log stream to watch (its id, or its name); none when the org uses polling only. */
@@ -110,11 +127,18 @@ export class OktaSystemLogPoller extends Construct {
       },
     });
     const fn = this.handler.function;
-    props.oktaSecret.grantRead(fn);
-    props.autoReactivateWith?.grantRead(fn);
-    props.queue.grantSendMessages(fn);
-    // Exactly what the checkpoint store does: one GetItem and conditional PutItems.
-    props.ledgerTable.grant(fn, "dynamodb:GetItem", "dynamodb:PutItem");
+    const allow = (granted: ReadonlyArray<string>, resource: string) =>
+      iam.Grant.addToPrincipal({ grantee: fn, actions: [...granted], resourceArns: [resource] });
+    for (const secret of [props.oktaSecret, props.autoReactivateWith]) {
+      if (secret === undefined) continue;
+      allow(POLLER_ACTIONS.secret, secret.secretArn);
+      secret.encryptionKey?.grantDecrypt(fn);
+    }
+    allow(POLLER_ACTIONS.queue, props.queue.queueArn);
+    if (props.queue.encryptionMasterKey !== undefined) {
+      allow(POLLER_ACTIONS.queueKey, props.queue.encryptionMasterKey.keyArn);
+    }
+    allow(POLLER_ACTIONS.checkpoint, props.ledgerTable.tableArn);
 
     this.schedule = new scheduler.Schedule(this, "Schedule", {
       schedule: scheduler.ScheduleExpression.rate(every),

@@ -57,10 +57,7 @@ describe('default source "stream+poll"', () => {
         "dynamodb:PutItem",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
-        "secretsmanager:DescribeSecret",
         "secretsmanager:GetSecretValue",
-        "sqs:GetQueueAttributes",
-        "sqs:GetQueueUrl",
         "sqs:SendMessage",
       ].sort(),
     );
@@ -162,15 +159,7 @@ describe("the Event Hook receiver (eventHookSecretArn)", () => {
   it("lets the receiver only read its secret and send to the queue", () => {
     const roleId = s.stack.getLogicalId(hook().handler.role.node.defaultChild as never);
     expect(grantsOf(s, roleId)).toEqual(
-      [
-        "logs:CreateLogStream",
-        "logs:PutLogEvents",
-        "secretsmanager:DescribeSecret",
-        "secretsmanager:GetSecretValue",
-        "sqs:GetQueueAttributes",
-        "sqs:GetQueueUrl",
-        "sqs:SendMessage",
-      ].sort(),
+      ["logs:CreateLogStream", "logs:PutLogEvents", "secretsmanager:GetSecretValue", "sqs:SendMessage"].sort(),
     );
   });
 
