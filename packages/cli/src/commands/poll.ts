@@ -50,7 +50,7 @@ import {
 import type { Command } from "commander";
 import { Layer, ManagedRuntime, Redacted } from "effect";
 import { UsageError } from "../io.ts";
-import { oneAtATimeWhenPaced, type ReplaySummary, summaryTable } from "./replay.ts";
+import { oneAtATimeWhenPaced, type ReplaySummary, summaryTable, userStatusFromConfig } from "./replay.ts";
 
 // ── A delivery session: the replay pipeline, fed record by record ─────────────────────────────────
 
@@ -118,6 +118,7 @@ export const openDeliverySession = (o: DeliverySessionOptions): DeliverySession 
           ? DynamoDbLedger.layer({ tableName: config.ledgerTable })
           : SqliteLedger.layer({ path: join(config.stateDir, "ledger.sqlite") }),
       hrisFromConfig(config),
+      userStatusFromConfig(config),
       sinksLayer(sinks),
     ),
   );
