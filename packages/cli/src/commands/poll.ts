@@ -50,7 +50,7 @@ import {
 import type { Command } from "commander";
 import { Layer, ManagedRuntime, Redacted } from "effect";
 import { UsageError } from "../io.ts";
-import { oneAtATimeWhenPaced, type ReplaySummary, summaryTable, userStatusFromConfig } from "./replay.ts";
+import { oneAtATimeWhenPaced, type ReplaySummary, summaryTable } from "./replay.ts";
 
 // ── A delivery session: the replay pipeline, fed record by record ─────────────────────────────────
 
@@ -118,7 +118,8 @@ export const openDeliverySession = (o: DeliverySessionOptions): DeliverySession 
           ? DynamoDbLedger.layer({ tableName: config.ledgerTable })
           : SqliteLedger.layer({ path: join(config.stateDir, "ledger.sqlite") }),
       hrisFromConfig(config),
-      userStatusFromConfig(config),
+      // No per-user status read here: these events come from Okta's System Log itself, in order, and a
+      // users call per ticket would spend the Okta request cap a backfill needs.
       sinksLayer(sinks),
     ),
   );
