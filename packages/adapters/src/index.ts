@@ -116,6 +116,7 @@ export {
   type SystemLogQuery,
   type SystemLogReader,
 } from "./okta/system-log.ts";
+export { oktaUserStatusFromConfig, oktaUserStatusLayer, readOktaUserStatus, userStatusOf } from "./okta/user-status.ts";
 export { type ConsolePreviewOptions, consolePreviewSink, DEFAULT_PREVIEW_CHECKLIST } from "./preview/console.ts";
 export { DEFAULT_OUTBOX_PATH, type OutboxEntry, type OutboxOptions, outboxSink } from "./preview/outbox.ts";
 export {

@@ -7,6 +7,7 @@ import {
   describeConfig,
   hrisFromConfig,
   loadConfig,
+  oktaUserStatusFromConfig,
   SINK_REGISTRY,
   SqliteLedger,
   secretTtlMs,
@@ -61,6 +62,11 @@ export const liveLayer = (options: LiveLayerOptions = {}): Layer.Layer<WorkerSer
           ? DynamoDbLedger.layer({ tableName: config.ledgerTable })
           : SqliteLedger.layer({ path: join(config.stateDir, "ledger.sqlite") });
       const dlqUrl = options.dlqUrl ?? config.dlqUrl;
+      // Okta's authoritative user status, only when Okta read access is configured.
+      const userStatus = yield* Effect.try({
+        try: () => oktaUserStatusFromConfig(config, options.env ?? process.env, "offboard-worker"),
+        catch: (e) => e,
+      });
       telemetry.logger.info("configuration loaded", {
         summary: describeConfig(config),
         dlq: dlqUrl ?? "none (rejected records are left to the queue's redrive policy)",
@@ -68,6 +74,7 @@ export const liveLayer = (options: LiveLayerOptions = {}): Layer.Layer<WorkerSer
       return Layer.mergeAll(
         sinksLayer(sinks),
         hrisFromConfig(config),
+        userStatus,
         ledger,
         // The queue worker trusts EventBridge envelopes from Okta (the configured partner source, when
         // OFFBOARD_OKTA_SOURCE_PREFIX is set) and offboard's own sources only.

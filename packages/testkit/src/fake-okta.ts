@@ -72,6 +72,10 @@ export interface FakeOkta {
   /** The System Log, in persistence order. */
   readonly events: Array<FakeLogEvent>;
   readonly calls: Array<RecordedCall>;
+  /** Users by id with their Okta status (ACTIVE, SUSPENDED, DEPROVISIONED, …), for `GET /api/v1/users/{id}`. */
+  readonly users: Map<string, string>;
+  /** The next `n` user reads get this 5xx status (E0000009), to exercise transient failures. */
+  failUsersNext: (n: number, status?: number) => void;
   /** Status a newly created stream gets (Okta's default is ACTIVE). */
   createdStatus: "ACTIVE" | "INACTIVE";
   /** Page size the server uses when the client's `limit` is larger (to exercise pagination). */
@@ -174,6 +178,8 @@ export const startFakeOkta = async (token = "00fake-okta-api-token-value"): Prom
   const seenJti = new Set<string>();
   let pendingRateLimits: Array<number> = [];
   let forbidden = false;
+  const users = new Map<string, string>();
+  let pendingUserFailures: Array<number> = [];
   let window = { start: 0, used: 0 };
 
   const view = (s: FakeStream, base: string) => ({
@@ -199,6 +205,10 @@ export const startFakeOkta = async (token = "00fake-okta-api-token-value"): Prom
     hooks,
     events,
     calls,
+    users,
+    failUsersNext: (n, status = 500) => {
+      pendingUserFailures = Array.from({ length: n }, () => status);
+    },
     createdStatus: "ACTIVE",
     pageSize: 20,
     logPageSize: 1000,
@@ -344,6 +354,24 @@ export const startFakeOkta = async (token = "00fake-okta-api-token-value"): Prom
       return logs(url, send);
     }
     if (parts[2] === "eventHooks") return eventHooks(parts, method, body, send);
+    if (parts[2] === "users" && parts.length === 4 && method === "GET") {
+      if (needScope("okta.users.read"))
+        return send(403, oktaError("E0000006", "You do not have permission to perform the requested action"));
+      const failure = pendingUserFailures.shift();
+      if (failure !== undefined) return send(failure, oktaError("E0000009", "Internal Server Error"));
+      const userId = decodeURIComponent(parts[3] ?? "");
+      const status = users.get(userId);
+      if (status === undefined) {
+        return send(404, oktaError("E0000007", `Not found: Resource not found: ${userId} (User)`));
+      }
+      return send(200, {
+        id: userId,
+        status,
+        created: "2024-01-01T00:00:00.000Z",
+        profile: { login: `${userId}@example.com`, email: `${userId}@example.com` },
+        _links: { self: { href: `${base}/api/v1/users/${userId}` } },
+      });
+    }
     if (parts[2] !== "logStreams") {
       return send(404, oktaError("E0000022", "The endpoint does not support the provided HTTP method"));
     }

@@ -49,3 +49,4 @@ export {
   type SystemLogQuery,
   type SystemLogReader,
 } from "./system-log.ts";
+export { oktaUserStatusFromConfig, oktaUserStatusLayer, readOktaUserStatus, userStatusOf } from "./user-status.ts";

@@ -118,6 +118,8 @@ export const openDeliverySession = (o: DeliverySessionOptions): DeliverySession 
           ? DynamoDbLedger.layer({ tableName: config.ledgerTable })
           : SqliteLedger.layer({ path: join(config.stateDir, "ledger.sqlite") }),
       hrisFromConfig(config),
+      // No per-user status read here: these events come from Okta's System Log itself, in order, and a
+      // users call per ticket would spend the Okta request cap a backfill needs.
       sinksLayer(sinks),
     ),
   );

@@ -4,6 +4,7 @@ import type { Writable } from "node:stream";
 import {
   type AppConfig,
   activeSinkNames,
+  ConfigError,
   consolePreviewSink,
   DEFAULT_JIRA_CHECKLIST,
   DEFAULT_JIRA_KINDS,
@@ -11,6 +12,7 @@ import {
   hrisFromConfig,
   jiraSink,
   KNOWN_SINKS,
+  oktaUserStatusFromConfig,
   outboxSink,
   prepareStateDir,
   SqliteLedger,
@@ -26,6 +28,7 @@ import {
   LIFECYCLE_KINDS,
   type LifecycleKind,
   narrowRoutes,
+  OktaUserStatus,
   PipelineConfig,
   processBatch,
   type RecordOutcome,
@@ -128,6 +131,19 @@ const rejectedLine = (rec: RecordOutcome, body: unknown) => {
   return { at: new Date().toISOString(), input: rec.recordId, reason: code, detail, body };
 };
 
+/**
+ * Okta's authoritative user status for the CLI's pipeline when Okta read access is configured
+ * (OKTA_ORG_URL plus a credential), else none: the events decide. Wrong settings are a usage error.
+ */
+export const userStatusFromConfig = (config: AppConfig): Layer.Layer<OktaUserStatus> => {
+  try {
+    return oktaUserStatusFromConfig(config, process.env, "offboard-cli");
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+};
+
 /** Runs the full pipeline over the inputs; returns the summary. Rejected records are kept in rejected.jsonl. */
 export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
   const { config } = o;
@@ -181,6 +197,7 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
       PipelineConfig.layer({ ...config.pipeline, ...oneAtATimeWhenPaced(effective), policy }),
       ledger,
       o.previewOnly === true ? HrisDirectory.none : hrisFromConfig(config),
+      o.previewOnly === true ? OktaUserStatus.none : userStatusFromConfig(config),
       sinksLayer(sinks),
       cliLogLayer,
     ),
