@@ -11,7 +11,7 @@ import { reconcile } from "../src/commands/reconcile.ts";
 
 const config = () => {
   const r = configFromSources({
-    SLACK_BOT_TOKEN: "xoxb-test-not-real",
+    SLACK_BOT_TOKEN: "xoxb-test_not_real",
     SLACK_CHANNEL_ID: "C0123456789",
     JIRA_BASE_URL: "https://example.atlassian.net",
     JIRA_EMAIL: "bot@example.com",

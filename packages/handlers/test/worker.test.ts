@@ -236,7 +236,7 @@ describe("truncateUtf8", () => {
   });
 
   describe("start-up: a worker that cannot work says why and stops", () => {
-    const slackOnly = { SLACK_BOT_TOKEN: "xoxb-test-start", SLACK_CHANNEL_ID: "C0123456789" };
+    const slackOnly = { SLACK_BOT_TOKEN: "xoxb-test_start", SLACK_CHANNEL_ID: "C0123456789" };
     const failure = async (options: Partial<Parameters<typeof runWorker>[0]>) => {
       const url = await queue();
       const error = await runWorker({

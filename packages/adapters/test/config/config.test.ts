@@ -116,13 +116,13 @@ describe("loadConfig", () => {
   });
 
   it("warns about an unknown key with offboard's prefix, naming the nearest known one, and never its value", async () => {
-    const config = await load({ ...slackEnv(), SLACK_BOT_TOKN: "xoxb-typo-value" });
+    const config = await load({ ...slackEnv(), SLACK_BOT_TOKN: "xoxb-typo_value" });
     const lines = describeConfig(config);
     const warning = lines.find((l) => l.includes("SLACK_BOT_TOKN"));
     expect(warning).toBe(
       "warning: unknown key SLACK_BOT_TOKN in the environment: did you mean SLACK_BOT_TOKEN? (it is ignored; known keys are listed in docs/configuration.md)",
     );
-    expect(lines.join("\n")).not.toContain("xoxb-typo-value");
+    expect(lines.join("\n")).not.toContain("xoxb-typo_value");
   });
 
   it("treats blank values as unset", async () => {
