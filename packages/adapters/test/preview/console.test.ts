@@ -1,5 +1,6 @@
 import { Writable } from "node:stream";
-import type { CaseRecord, DeliveryContext, HrisStatus, OffboardingEvent, Receipt } from "@offboard/core";
+import type { CaseRecord, DeliveryContext, HrisStatus, OffboardingEvent } from "@offboard/core";
+import { deliveryContext as sharedContext, offboardingEvent as sharedEvent } from "@offboard/testkit";
 import { Effect } from "effect";
 import { describe, expect, it } from "vitest";
 import { consolePreviewSink, DEFAULT_PREVIEW_CHECKLIST, terminalSafe } from "../../src/preview/console.ts";
@@ -17,23 +18,18 @@ const capture = () => {
   return { out, text: () => chunks.join("") };
 };
 
-const offboardingEvent = (overrides: Partial<OffboardingEvent> = {}): OffboardingEvent => ({
-  id: "5e1b7a3c-0001-11ef-9a1b-0242ac120002",
-  kind: "deactivated",
-  eventType: "user.lifecycle.deactivate",
-  occurredAt: "2026-11-03T09:00:12.345Z",
-  subject: { id: "00u1abcdefGHIJKLM357", login: "jane.doe@example.com", displayName: "Jane Doe", type: "User" },
-  actor: { id: "00uadmin000000000001", login: "it.admin@example.com", displayName: "IT Admin", type: "User" },
-  client: { ip: "198.51.100.7", geo: "Berlin, Berlin, Germany", userAgent: "Mozilla/5.0" },
-  transactionId: "YmFzZTY0dHhpZA",
-  ...overrides,
-});
+/** testkit's routed event, with the ids these tests read back. */
+const offboardingEvent = (overrides: Partial<OffboardingEvent> = {}): OffboardingEvent =>
+  sharedEvent({
+    id: "5e1b7a3c-0001-11ef-9a1b-0242ac120002",
+    occurredAt: "2026-11-03T09:00:12.345Z",
+    subject: { id: "00u1abcdefGHIJKLM357", login: "jane.doe@example.com", displayName: "Jane Doe", type: "User" },
+    ...overrides,
+  });
 
+/** testkit's delivery context, as the pipeline builds it when no HRIS is configured. */
 const deliveryContext = (overrides: Partial<DeliveryContext> = {}): DeliveryContext => ({
-  case: undefined,
-  followUp: false,
-  hris: { _tag: "NotChecked", why: "no HRIS configured" },
-  receipts: new Map<string, Receipt>(),
+  ...sharedContext(offboardingEvent(), { hris: { _tag: "NotChecked", why: "no HRIS configured" } }),
   idempotencyKey: "5e1b7a3c-0001-11ef-9a1b-0242ac120002:console",
   ...overrides,
 });

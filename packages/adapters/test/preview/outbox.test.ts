@@ -9,10 +9,15 @@ import {
   type OffboardingEvent,
   PipelineConfig,
   processBatch,
-  type Receipt,
   type RoutingPolicy,
   sinksLayer,
 } from "@offboard/core";
+import {
+  oktaEvent,
+  oktaUserId,
+  deliveryContext as sharedContext,
+  offboardingEvent as sharedEvent,
+} from "@offboard/testkit";
 import { Effect, Layer } from "effect";
 import { afterAll, describe, expect, it } from "vitest";
 import { SqliteLedger } from "../../src/ledger/sqlite.ts";
@@ -33,26 +38,17 @@ const readLines = (path: string): Array<OutboxEntry> =>
     .filter((l) => l.length > 0)
     .map((l) => JSON.parse(l) as OutboxEntry);
 
-let seq = 0;
-const offboardingEvent = (overrides: Partial<OffboardingEvent> = {}): OffboardingEvent => {
-  seq += 1;
-  return {
-    id: `5e1b7a3c-${String(seq).padStart(4, "0")}-11ef-9a1b-0242ac120002`,
-    kind: "deactivated",
-    eventType: "user.lifecycle.deactivate",
+/** testkit's routed event, each for a fresh user. */
+const offboardingEvent = (overrides: Partial<OffboardingEvent> = {}): OffboardingEvent =>
+  sharedEvent({
     occurredAt: "2026-11-03T09:00:12.345Z",
-    subject: { id: `00u${String(seq).padStart(17, "0")}`, login: "jane.doe@example.com", displayName: "Jane Doe" },
-    actor: { id: "00uadmin000000000001", login: "it.admin@example.com", displayName: "IT Admin" },
-    client: { ip: "198.51.100.7" },
+    subject: { id: oktaUserId(), login: "jane.doe@example.com", displayName: "Jane Doe", type: "User" },
     ...overrides,
-  };
-};
+  });
 
+/** testkit's delivery context, as the pipeline builds it when no HRIS is configured. */
 const deliveryContext = (overrides: Partial<DeliveryContext> = {}): DeliveryContext => ({
-  case: undefined,
-  followUp: false,
-  hris: { _tag: "NotChecked", why: "no HRIS configured" },
-  receipts: new Map<string, Receipt>(),
+  ...sharedContext(offboardingEvent(), { hris: { _tag: "NotChecked", why: "no HRIS configured" } }),
   idempotencyKey: "k",
   ...overrides,
 });
@@ -155,23 +151,9 @@ describe("the outbox sink", () => {
   });
 });
 
-/** An Okta System Log LogEvent, as the System Log API returns it. */
-const logEvent = (eventType: string, user: { id: string; login: string }, minute: number) => {
-  seq += 1;
-  return {
-    uuid: `9f0c2d4e-${String(seq).padStart(4, "0")}-11ef-9a1b-0242ac120002`,
-    published: `2026-11-03T09:${String(minute).padStart(2, "0")}:12.345Z`,
-    eventType,
-    version: "0",
-    severity: "INFO",
-    displayMessage: eventType,
-    actor: { id: "00uadmin000000000001", type: "User", alternateId: "it.admin@example.com", displayName: "IT Admin" },
-    client: { ipAddress: "198.51.100.7", geographicalContext: { city: "Berlin", country: "Germany" } },
-    outcome: { result: "SUCCESS", reason: null },
-    target: [{ id: user.id, type: "User", alternateId: user.login, displayName: "Jane Doe" }],
-    transaction: { type: "WEB", id: "YmFzZTY0dHhpZA" },
-  };
-};
+/** An Okta System Log LogEvent (testkit's), for `user`, `minute` minutes into the day's hour. */
+const logEvent = (eventType: string, user: { id: string; login: string }, minute: number) =>
+  oktaEvent({ eventType, subject: { ...user, displayName: "Jane Doe" }, at: minute * 60 + 12 });
 
 const toOutbox: RoutingPolicy = {
   ...DEFAULT_POLICY,
