@@ -8,49 +8,37 @@
  *   progress line on stderr. A page whose events could not all be delivered (a sink's transient failure)
  *   does not advance the checkpoint: the next poll reads it again and the ledger skips what was delivered.
  */
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import {
   type AppConfig,
-  activeSinkNames,
   ConfigError,
-  consolePreviewSink,
-  DEFAULT_JIRA_CHECKLIST,
-  DEFAULT_JIRA_KINDS,
   DynamoDbLedger,
   describeConfig,
   hrisFromConfig,
   isOktaError,
-  jiraSink,
   KNOWN_SINKS,
   makeOktaClient,
   type OktaClient,
   oktaSystemLog,
-  outboxSink,
   readOktaSettings,
   SqliteLedger,
   type SystemLogPage,
-  sinkSettings,
-  sinksFromConfig,
 } from "@offboard/adapters";
 import {
   DeliveryLedger,
   HANDLED_EVENT_TYPES,
   type InputRecord,
-  LIFECYCLE_KINDS,
-  type LifecycleKind,
-  narrowRoutes,
   PipelineConfig,
   processBatch,
   type RecordOutcome,
-  type RoutingPolicy,
   sinksLayer,
 } from "@offboard/core";
 import type { Command } from "commander";
 import { Layer, ManagedRuntime, Redacted } from "effect";
 import { UsageError } from "../io.ts";
-import { oneAtATimeWhenPaced, type ReplaySummary, summaryTable } from "./replay.ts";
+import { localDelivery, oneAtATimeWhenPaced, openStateDir, type ReplaySummary, summaryTable } from "./replay.ts";
 
 // ── A delivery session: the replay pipeline, fed record by record ─────────────────────────────────
 
@@ -81,34 +69,11 @@ export interface DeliverySession {
   readonly close: () => Promise<void>;
 }
 
-const withLocalSinks = (policy: RoutingPolicy, local: ReadonlyArray<string>): RoutingPolicy => ({
-  ...policy,
-  routes: Object.fromEntries(
-    LIFECYCLE_KINDS.map((k) => [k, [...policy.routes[k], ...local.filter((s) => !policy.routes[k].includes(s))]]),
-  ) as unknown as Record<LifecycleKind, ReadonlyArray<string>>,
-});
-
 /** The pipeline `replay` runs (same sinks, outbox, preview, ledger and rejected file), for other inputs. */
 export const openDeliverySession = (o: DeliverySessionOptions): DeliverySession => {
   const { config } = o;
-  mkdirSync(config.stateDir, { recursive: true, mode: 0o700 });
-  const local = [outboxSink({ path: join(config.stateDir, "outbox.jsonl") })];
-  if (o.preview) {
-    local.push(
-      consolePreviewSink({
-        out: o.out,
-        color: o.color,
-        checklist: sinkSettings(config, jiraSink)?.checklist ?? DEFAULT_JIRA_CHECKLIST,
-        ticketKinds: sinkSettings(config, jiraSink)?.kinds ?? DEFAULT_JIRA_KINDS,
-      }),
-    );
-  }
-  const sinks = sinksFromConfig(config, local);
-  // Like replay: route to what is there, the active sinks and the local ones.
-  const policy = withLocalSinks(
-    narrowRoutes(config.policy, activeSinkNames(config)),
-    local.map((s) => s.name),
-  );
+  openStateDir(config.stateDir);
+  const { sinks, policy } = localDelivery(config, config, o);
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
       PipelineConfig.layer({ ...config.pipeline, ...oneAtATimeWhenPaced(config), policy }),

@@ -33,6 +33,7 @@ import {
   processBatch,
   type RecordOutcome,
   type RoutingPolicy,
+  type Sink,
   sinksLayer,
 } from "@offboard/core";
 import type { Command } from "commander";
@@ -156,37 +157,11 @@ export const runReplay = async (o: ReplayOptions): Promise<ReplaySummary> => {
   async function* allRecords(): AsyncGenerator<CliRecord> {
     for (const input of inputs) yield* input.records;
   }
-  try {
-    prepareStateDir(config.stateDir);
-    // Personal data: the directory 0700, its files 0600 (docs/security.md).
-    preparePrivateStateDir(config.stateDir);
-  } catch (e) {
-    // One line, exit 2: `cannot use state directory …: permission denied`.
-    if (e instanceof StateDirError) throw new UsageError(e.message);
-    throw e;
-  }
+  openStateDir(config.stateDir);
 
-  const local = [outboxSink({ path: join(config.stateDir, "outbox.jsonl") })];
-  if (o.preview) {
-    // The preview shows the ticket Jira would get with this configuration (or the defaults).
-    local.push(
-      consolePreviewSink({
-        out: o.out,
-        color: o.color,
-        checklist: sinkSettings(config, jiraSink)?.checklist ?? DEFAULT_JIRA_CHECKLIST,
-        ticketKinds: sinkSettings(config, jiraSink)?.kinds ?? DEFAULT_JIRA_KINDS,
-      }),
-    );
-  }
   // --preview-only configures no vendor sink.
   const effective = o.previewOnly === true ? { ...config, sinks: {} } : config;
-  const sinks = sinksFromConfig(effective, local);
-  // A local replay routes to what is there: the active sinks and the local ones. (The worker keeps an
-  // explicit policy as written and retries a route to an inactive sink; here there is nothing to wait for.)
-  const policy = withLocalSinks(
-    narrowRoutes(config.policy, activeSinkNames(effective)),
-    local.map((s) => s.name),
-  );
+  const { sinks, policy } = localDelivery(config, effective, o);
 
   const ledger =
     o.ledger === "memory"
@@ -362,4 +337,49 @@ export const oneAtATimeWhenPaced = (config: AppConfig): { readonly concurrency?:
   const slack = sinkSettings(config, slackSink);
   const explicit = config.pipeline.concurrency !== undefined;
   return slack !== undefined && slack.paceIntervalMs > 0 && !explicit ? { concurrency: 1 } : {};
+};
+
+/**
+ * What a local run (replay, poll, hook serve) delivers to: the active vendor sinks of `vendors` plus the
+ * outbox and, with `preview`, the console preview (showing the ticket Jira would get with `config`'s
+ * settings, or the defaults). A local run routes to what is there: the active sinks and the local ones.
+ * (The worker keeps an explicit policy as written and retries a route to an inactive sink; here there is
+ * nothing to wait for.)
+ */
+export const localDelivery = (
+  config: AppConfig,
+  vendors: AppConfig,
+  o: { readonly preview: boolean; readonly out: Writable; readonly color: boolean },
+): { readonly sinks: ReadonlyArray<Sink>; readonly policy: RoutingPolicy } => {
+  const local: Array<Sink> = [outboxSink({ path: join(config.stateDir, "outbox.jsonl") })];
+  if (o.preview) {
+    local.push(
+      consolePreviewSink({
+        out: o.out,
+        color: o.color,
+        checklist: sinkSettings(config, jiraSink)?.checklist ?? DEFAULT_JIRA_CHECKLIST,
+        ticketKinds: sinkSettings(config, jiraSink)?.kinds ?? DEFAULT_JIRA_KINDS,
+      }),
+    );
+  }
+  return {
+    sinks: sinksFromConfig(vendors, local),
+    policy: withLocalSinks(
+      narrowRoutes(config.policy, activeSinkNames(vendors)),
+      local.map((s) => s.name),
+    ),
+  };
+};
+
+/** Checks and prepares the state directory: one line and exit 2 when it cannot be used; private modes. */
+export const openStateDir = (stateDir: string): void => {
+  try {
+    prepareStateDir(stateDir);
+    // Personal data: the directory 0700, its files 0600 (docs/security.md).
+    preparePrivateStateDir(stateDir);
+  } catch (e) {
+    // One line, exit 2: `cannot use state directory …: permission denied`.
+    if (e instanceof StateDirError) throw new UsageError(e.message);
+    throw e;
+  }
 };
